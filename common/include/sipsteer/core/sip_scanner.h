@@ -1,0 +1,151 @@
+// SIP message scanner: one bounded, allocation-free pass over a byte span that
+// finds what steering, health checking and 503 synthesis need.
+//
+// Contract (the fast path relies on it):
+//  - never reads outside `message`, never allocates, never throws;
+//  - every result field is an offset/length into `message` (a Slice), so a
+//    SipMessage stays valid as long as the bytes do and can be copied freely;
+//  - a malformed message yields a sipsteer_sip_error reason (abi/counters.h),
+//    never a crash; fields found before the error are left filled in.
+// Thread-safety: pure function of its inputs.
+#pragma once
+
+#include <sipsteer/abi/counters.h>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace sipsteer::sip {
+
+// The scanner's verdict; values and labels come from SIPSTEER_SIP_ERROR_X.
+enum class ScanError : uint8_t {
+#define SIPSTEER_X_ENUM(name, label, help) k##name = SIPSTEER_SIP_##name,
+  SIPSTEER_SIP_ERROR_X(SIPSTEER_X_ENUM)
+#undef SIPSTEER_X_ENUM
+};
+
+// Label for metrics and logs ("ok", "no_call_id", ...).
+std::string_view scanErrorLabel(ScanError error) noexcept;
+
+enum class Method : uint8_t {
+  kUnknown = 0,  // an extension method: see SipMessage::method_token
+  kInvite,
+  kAck,
+  kBye,
+  kCancel,
+  kOptions,
+  kRegister,
+  kPrack,
+  kSubscribe,
+  kNotify,
+  kPublish,
+  kInfo,
+  kRefer,
+  kMessage,
+  kUpdate,
+};
+
+std::string_view methodName(Method method) noexcept;
+
+// [offset, offset + length) inside the scanned message. Messages are at most
+// 65535 bytes (UDP), so 16-bit offsets suffice.
+struct Slice {
+  uint16_t offset = 0;
+  uint16_t length = 0;
+
+  bool empty() const noexcept { return length == 0; }
+  std::string_view in(std::span<const uint8_t> message) const noexcept {
+    return {reinterpret_cast<const char*>(message.data()) + offset, length};
+  }
+};
+
+// What the scanner wants to find; scan() returns as soon as every wanted
+// field is found, without validating the rest (the fast path asks for little).
+enum Want : uint32_t {
+  kWantCallId = 1u << 0,
+  kWantCSeq = 1u << 1,
+  kWantVia = 1u << 2,
+  kWantFromTo = 1u << 3,
+  kWantContentLength = 1u << 4,
+  kWantMaxForwards = 1u << 5,
+  kWantRetryAfter = 1u << 6,
+  // Scan every header line and validate the whole header section.
+  kWantAll = 0xffffffffu,
+};
+
+struct ScanOptions {
+  uint32_t want = kWantAll;
+  uint16_t max_header_lines = 128;  // more is kTooManyHeaders
+  uint16_t max_line_length = 4096;  // longer (after unfolding) is kLineTooLong
+};
+
+struct SipMessage {
+  bool is_request = false;
+  Method method = Method::kUnknown;  // requests only
+  Slice method_token;                // requests: the method as sent
+  Slice request_uri;                 // requests
+  uint16_t status_code = 0;          // responses: 100..699
+  Slice reason_phrase;               // responses
+
+  Slice call_id;  // value, surrounding whitespace trimmed
+
+  Slice via_transport;  // top Via: "UDP", "TCP", ...
+  Slice via_sent_by;    // top Via: host[:port]
+  Slice via_branch;     // top Via branch parameter value
+  Slice via_received;   // top Via received parameter value
+  bool via_rport = false;       // top Via has an rport parameter
+  int32_t via_rport_value = -1;  // its value, -1 if absent or empty
+  uint16_t via_count = 0;        // Via header values seen (comma-separated count)
+
+  uint32_t cseq_number = 0;
+  Method cseq_method = Method::kUnknown;
+  Slice cseq_method_token;
+
+  Slice from_tag;  // tag parameter of From
+  Slice to_tag;    // tag parameter of To
+
+  int32_t content_length = -1;  // -1 if absent
+  int16_t max_forwards = -1;    // -1 if absent
+  int32_t retry_after = -1;     // seconds, -1 if absent
+
+  uint16_t header_end = 0;  // offset of the first body byte (after the blank line)
+  uint32_t found = 0;       // Want bits of the fields actually found
+};
+
+// Scans `message`. kOk when every wanted field was found (or, with kWantAll,
+// the whole header section is valid).
+ScanError scan(std::span<const uint8_t> message, SipMessage& out,
+               const ScanOptions& options = {}) noexcept;
+
+// One header line as iterated by HeaderCursor.
+struct HeaderLine {
+  Slice name;   // header name as sent ("Call-ID", "i", ...)
+  Slice value;  // value, outer whitespace trimmed; may contain folded CRLF+WSP
+  Slice line;   // the whole line(s) including the terminating line end
+};
+
+// Iterates the header lines after the start line, unfolding continuation
+// lines into one HeaderLine. Used where whole lines are copied (503 synthesis).
+class HeaderCursor {
+ public:
+  explicit HeaderCursor(std::span<const uint8_t> message) noexcept;
+  // Next header line; false at the blank line, at the end of the buffer, or
+  // on a malformed line (then error() says why).
+  bool next(HeaderLine& line) noexcept;
+  ScanError error() const noexcept { return error_; }
+  // Offset just after the blank line once next() returned false cleanly.
+  uint16_t bodyOffset() const noexcept { return body_offset_; }
+
+ private:
+  std::span<const uint8_t> message_;
+  uint32_t position_ = 0;
+  uint16_t body_offset_ = 0;
+  ScanError error_ = ScanError::kOK;
+};
+
+// True if `name` (as sent) is the header `canonical` or its compact form, e.g.
+// headerIs("i", "Call-ID") and headerIs("call-id", "Call-ID") are true.
+bool headerIs(std::string_view name, std::string_view canonical) noexcept;
+
+}  // namespace sipsteer::sip
