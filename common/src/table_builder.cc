@@ -98,6 +98,7 @@ void buildPool(const PoolSpec& spec, uint16_t pool_index, sipsteer_pool& pool,
   std::vector<uint16_t> ring;
   buildMaglevRing(members, spec.ring_size, ring);  // spec checked: cannot throw
   for (uint16_t& slot : ring) {
+    if (slot == SIPSTEER_SLOT_EMPTY) continue;  // not with an UP member, but stay safe
     slot = static_cast<uint16_t>(member_server[slot]);
     servers[slot].flags |= SIPSTEER_SERVER_F_IN_RING;
   }
