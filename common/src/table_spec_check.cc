@@ -13,13 +13,18 @@ namespace sipsteer::core::detail {
 
 std::string formatEndpoint(uint8_t family, const sipsteer_addr& addr, uint16_t port) {
   char text[INET6_ADDRSTRLEN] = {};
+  std::string out;
+  // Appends rather than `"[" + std::string(...)`: gcc 12 warns falsely
+  // (-Wrestrict) on the latter at -O2.
   if (family == SIPSTEER_FAMILY_IPV4 && inet_ntop(AF_INET, addr.bytes, text, sizeof text)) {
-    return std::string(text) + ":" + std::to_string(port);
+    out.append(text);
+  } else if (family == SIPSTEER_FAMILY_IPV6 && inet_ntop(AF_INET6, addr.bytes, text, sizeof text)) {
+    out.append("[").append(text).append("]");
+  } else {
+    out.append("<family ").append(std::to_string(family)).append(">");
   }
-  if (family == SIPSTEER_FAMILY_IPV6 && inet_ntop(AF_INET6, addr.bytes, text, sizeof text)) {
-    return "[" + std::string(text) + "]:" + std::to_string(port);
-  }
-  return "<family " + std::to_string(family) + ">:" + std::to_string(port);
+  out.append(":").append(std::to_string(port));
+  return out;
 }
 
 namespace {
