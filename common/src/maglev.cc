@@ -76,9 +76,11 @@ void assignQuotas(std::vector<Member>& members, uint32_t ring_size) {
 // (2k - 1) / (2 quota), i.e. its turns are spread evenly over the fill, so a
 // member of twice the weight takes two turns while the other takes one and all
 // finish together (stride scheduling). With equal quotas this is exactly the
-// round robin of the Maglev paper. Pacing by quota rather than running members
-// until they hit their quota keeps the contest for each slot stable when one
-// member leaves, which is what keeps disruption low.
+// round robin of the Maglev paper (equal weights give quotas that differ by at
+// most one slot, so nearly that). Pacing, rather than a round robin in which
+// members stop at their quota, keeps heavy members from claiming the tail of
+// the fill alone; measured in docs/steering.md, it cuts the disruption of a
+// removal at 16 unequal servers from 2.3 % to 0.35 % of surviving slots.
 struct Turn {
   uint64_t numerator;  // 2k - 1
   uint32_t quota;

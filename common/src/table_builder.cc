@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 
 #include "table_spec_check.h"
 
@@ -96,7 +97,7 @@ void buildPool(const PoolSpec& spec, uint16_t pool_index, sipsteer_pool& pool,
   }
 
   std::vector<uint16_t> ring;
-  buildMaglevRing(members, spec.ring_size, ring);  // spec checked: cannot throw
+  buildMaglevRing(members, spec.ring_size, ring);  // spec checked; see buildTable's catch
   for (uint16_t& slot : ring) {
     if (slot == SIPSTEER_SLOT_EMPTY) continue;  // not with an UP member, but stay safe
     slot = static_cast<uint16_t>(member_server[slot]);
@@ -131,7 +132,14 @@ std::expected<std::vector<uint8_t>, std::string> buildTable(const TableSpec& spe
   std::vector<sipsteer_server> servers;
   std::vector<uint16_t> slots;
   for (size_t p = 0; p < spec.pools.size(); ++p) {
-    buildPool(spec.pools[p], static_cast<uint16_t>(p), pools[p], servers, slots);
+    try {
+      buildPool(spec.pools[p], static_cast<uint16_t>(p), pools[p], servers, slots);
+    } catch (const std::invalid_argument& e) {
+      // Unreachable after checkTableSpec short of a 64-bit SipHash collision
+      // between two member keys; report it rather than let it escape.
+      return std::unexpected("pool " + std::to_string(p) + " (id " +
+                             std::to_string(spec.pools[p].pool_id) + "): " + e.what());
+    }
   }
 
   sipsteer_table_header header{};
