@@ -7,6 +7,11 @@
 
 namespace sipsteer::control {
 
+namespace {
+// Gap before re-probing a server whose probe drew an ICMP error.
+constexpr Nanos kIcmpReprobeGap = std::chrono::milliseconds(10);
+}  // namespace
+
 HealthChecker::HealthChecker(core::RandomSource& random, ProbeSender& sender,
                              HealthListener& listener)
     : random_(random), sender_(sender), listener_(listener) {}
@@ -115,7 +120,13 @@ void HealthChecker::finishProbe(uint32_t id, Entry& e, ProbeOutcome outcome, Nan
       emit(id, e.fsm.onProbeFailure(now, ProbeFailure::kTimeout), now);
       break;
     case ProbeOutcome::kBadCode: emit(id, e.fsm.onProbeFailure(now, ProbeFailure::kBadCode), now); break;
-    case ProbeOutcome::kIcmp: emit(id, e.fsm.onProbeFailure(now, ProbeFailure::kIcmp), now); break;
+    case ProbeOutcome::kIcmp:
+      emit(id, e.fsm.onProbeFailure(now, ProbeFailure::kIcmp), now);
+      // ICMP is strong, cheap evidence: confirm at once instead of waiting
+      // an interval per failure, so a dead process is out after `fall`
+      // round trips. Bounded: once out, probing returns to the interval.
+      if (e.fsm.healthUp()) e.next_probe = std::min(e.next_probe, now + kIcmpReprobeGap);
+      break;
     case ProbeOutcome::kRetryAfter:
       emit(id, e.fsm.onRetryAfter(now, std::chrono::seconds(std::max(retry_after, 0))), now);
       break;

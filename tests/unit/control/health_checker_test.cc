@@ -235,6 +235,21 @@ TEST_F(HealthCheckerTest, IcmpOnAProbeFailsItAtOnce) {
   EXPECT_EQ(listener.rejects.back(), ProbeReject::kIcmpNoProbe);
 }
 
+TEST_F(HealthCheckerTest, IcmpOnProbesTakesADeadProcessOutInFallRoundTrips) {
+  checker.add(1, a, config(), 0s);  // fall = 3
+  run(0s, 2s, {1});
+  ASSERT_EQ(checker.snapshot(1)->state, ServerState::kUp);
+  Nanos t = untilSent(2010ms);
+  for (int i = 0; i < 3; ++i) {
+    checker.onProbeIcmp(a, t + 1ms);  // port unreachable: the process is gone
+    if (i < 2) t = untilSent(t + 1ms);
+  }
+  EXPECT_EQ(checker.snapshot(1)->state, ServerState::kDown);
+  EXPECT_EQ(listener.transitions.back().t.reason, FsmReason::kProbeIcmp);
+  // Three probes within a few re-probe gaps, not three intervals.
+  EXPECT_LT(listener.transitions.back().at - 2010ms, 1s);
+}
+
 TEST_F(HealthCheckerTest, IcmpSignalSteersAwayAndProbesAtOnce) {
   checker.add(1, a, config(), 0s);
   run(0s, 2s, {1});
