@@ -22,21 +22,24 @@ std::expected<DataplaneCounters, std::string> parseCounters(std::span<const uint
   c.generation = h.generation;
   c.uptime_ns = h.uptime_ns;
   size_t off = sizeof h;
+  // memcpy with a zero count still wants valid pointers: copy only when n > 0.
+  auto copy = [&](void* out, size_t bytes) {
+    if (bytes) std::memcpy(out, blob.data() + off, bytes);
+  };
   auto readArray = [&](uint64_t* out, uint32_t theirs, size_t ours) {
-    size_t n = std::min<size_t>(theirs, ours);
-    std::memcpy(out, blob.data() + off, n * 8);
+    copy(out, std::min<size_t>(theirs, ours) * 8);
     off += 8ULL * theirs;
   };
   readArray(c.drops.data(), h.drop_reason_count, c.drops.size());
   readArray(c.sip_errors.data(), h.sip_error_count, c.sip_errors.size());
   c.ports.resize(h.port_count);
-  std::memcpy(c.ports.data(), blob.data() + off, sizeof(sipsteer_port_counters) * h.port_count);
+  copy(c.ports.data(), sizeof(sipsteer_port_counters) * h.port_count);
   off += sizeof(sipsteer_port_counters) * h.port_count;
   c.vips.resize(h.vip_count);
-  std::memcpy(c.vips.data(), blob.data() + off, sizeof(sipsteer_vip_counters) * h.vip_count);
+  copy(c.vips.data(), sizeof(sipsteer_vip_counters) * h.vip_count);
   off += sizeof(sipsteer_vip_counters) * h.vip_count;
   c.servers.resize(h.server_count);
-  std::memcpy(c.servers.data(), blob.data() + off, sizeof(sipsteer_server_counters) * h.server_count);
+  copy(c.servers.data(), sizeof(sipsteer_server_counters) * h.server_count);
   return c;
 }
 
