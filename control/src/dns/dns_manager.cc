@@ -44,9 +44,18 @@ DnsManager::~DnsManager() {
 }
 
 void DnsManager::socketCallback(void* data, ares_socket_t fd, int readable, int) {
+  // Watch and unwatch right here, not later: c-ares may close a socket and
+  // open another with the same number in one call, and epoll forgets a
+  // closed fd, so a deferred diff would miss the new socket.
   auto* self = static_cast<DnsManager*>(data);
-  if (readable) self->ares_fds_.insert(fd);
-  else self->ares_fds_.erase(fd);
+  if (self->watched_.count(fd)) {
+    self->loop_.unwatch(fd);
+    self->watched_.erase(fd);
+  }
+  if (!readable) return;
+  if (self->loop_.watch(fd, [self, fd] { ares_process_fd(self->channel_, fd, ARES_SOCKET_BAD); })) {
+    self->watched_.insert(fd);
+  }
 }
 
 std::expected<void, std::string> DnsManager::init() {
@@ -82,26 +91,6 @@ void DnsManager::setPools(std::map<std::string, PoolDomain> pools) {
   poll(clock_.now());
 }
 
-void DnsManager::syncSockets() {
-  for (auto it = watched_.begin(); it != watched_.end();) {
-    if (!ares_fds_.count(*it)) {
-      loop_.unwatch(*it);
-      it = watched_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (int fd : ares_fds_) {
-    if (watched_.count(fd)) continue;
-    if (loop_.watch(fd, [this, fd] {
-          ares_process_fd(channel_, fd, ARES_SOCKET_BAD);
-          syncSockets();
-        })) {
-      watched_.insert(fd);
-    }
-  }
-}
-
 void DnsManager::query(const Key& key) {
   CacheEntry& e = cache_[key];
   e.in_flight = true;
@@ -115,7 +104,6 @@ void DnsManager::query(const Key& key) {
         c->self->onAnswer(c->key, status, abuf, alen);
       },
       ctx);
-  syncSockets();
 }
 
 void DnsManager::onAnswer(const Key& key, int status, const unsigned char* abuf, int alen) {
@@ -256,7 +244,6 @@ void DnsManager::poll(Nanos now) {
   if (!channel_) return;
   ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
   for (auto& [pool, state] : pools_) resolvePool(pool, state, now);
-  syncSockets();
 }
 
 Nanos DnsManager::nextDeadline() const {

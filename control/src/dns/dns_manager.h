@@ -75,7 +75,6 @@ class DnsManager {
   // chain is complete, computes and announces the members.
   void resolvePool(const std::string& pool, PoolState& state, Nanos now);
   CacheEntry* need(const Key& key, Nanos now, bool& waiting);
-  void syncSockets();
   static void socketCallback(void* data, ares_socket_t fd, int readable, int writable);
 
   DnsConfig config_;
@@ -85,8 +84,7 @@ class DnsManager {
   ares_channel channel_ = nullptr;
   std::map<Key, CacheEntry> cache_;
   std::map<std::string, PoolState> pools_;
-  std::set<int> watched_;
-  std::set<int> ares_fds_;
+  std::set<int> watched_;  // c-ares sockets registered with the loop
 };
 
 }  // namespace sipsteer::control
