@@ -172,6 +172,8 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "overall state");
   auto* servers = app.add_subcommand("servers", "every server");
   servers->add_option("--pool", pool, "only this pool");
+  auto* server_cmd = app.add_subcommand("server", "one server in detail");
+  server_cmd->add_option("server", server, "id, pool/addr:port or addr:port")->required();
   auto* pools = app.add_subcommand("pools", "pools and their active tier");
   auto* dns = app.add_subcommand("dns", "DNS record sets, TTLs, staleness");
   auto* drain = app.add_subcommand("drain", "no new dialogs for SERVER");
@@ -203,6 +205,7 @@ int main(int argc, char** argv) {
   }
   if (*status) return simple(o, "status", json::object(), renderStatus);
   if (*servers) return simple(o, "servers", {{"pool", pool}}, renderServers);
+  if (*server_cmd) return simple(o, "server", {{"server", server}}, renderServer);
   if (*pools) return simple(o, "pools", json::object(), renderPools);
   if (*dns) return simple(o, "dns", json::object(), renderDns);
   if (*drain) return wait ? drainWait(o, server, deadline) : simple(o, "drain", {{"server", server}}, nullptr);

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::set_level(spdlog::level::from_str(config->control.log_level));
+  spdlog::flush_on(spdlog::level::info);  // journald/files see transitions at once
   SteadyClock clock;
   SodiumRandom random;
   Daemon daemon(std::move(*config), clock, random);

@@ -60,6 +60,13 @@ void renderServers(const json& d) {
   }
 }
 
+void renderServer(const json& d) {
+  for (auto it = d.begin(); it != d.end(); ++it) {
+    std::printf("%-22s %s\n", it.key().c_str(), it.value().is_string() ? it.value().get<std::string>().c_str()
+                                                                       : it.value().dump().c_str());
+  }
+}
+
 void renderPools(const json& d) {
   for (const auto& p : d) {
     std::printf("%-12s mode %-3s servers %-4s %s active priority %s domain %s\n", str(p, "name").c_str(),

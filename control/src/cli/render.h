@@ -9,6 +9,7 @@ namespace sipsteer::control {
 
 void renderStatus(const nlohmann::json& data);
 void renderServers(const nlohmann::json& data);
+void renderServer(const nlohmann::json& data);
 void renderPools(const nlohmann::json& data);
 void renderDns(const nlohmann::json& data);
 void renderEvents(const nlohmann::json& data);

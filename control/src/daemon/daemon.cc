@@ -241,6 +241,7 @@ void Daemon::onEvents(std::span<const sipsteer_event> events) {
 }
 
 void Daemon::onCounters(std::span<const uint8_t> blob) {
+  if (blob.empty()) return;  // a dataplane with nothing to report yet
   auto c = parseCounters(blob);
   if (!c) {
     spdlog::warn("dataplane counters: {}", c.error());

@@ -2,6 +2,8 @@
 
 #include <sipsteer/abi/counters.h>
 
+#include <thread>
+
 namespace sipsteer::control {
 
 namespace {
@@ -48,10 +50,17 @@ Metrics::Metrics()
                    .Help("Configuration reloads, by result").Register(*registry_)) {}
 
 std::expected<void, std::string> Metrics::listen(const std::string& address) {
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
-  } catch (const std::exception& e) {
-    return std::unexpected("metrics listener on " + address + ": " + e.what());
+  // A restart right after a stop can find the port still held by the old
+  // process's closing connections (civetweb binds without SO_REUSEADDR):
+  // retry for a few seconds at start-up before giving up.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
+      break;
+    } catch (const std::exception& e) {
+      if (attempt >= 30) return std::unexpected("metrics listener on " + address + ": " + e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(dataplane_);
