@@ -23,7 +23,10 @@ std::string str(const json& j, const char* key, const std::string& dflt = "-") {
 std::string counts(const json& states) {
   std::string out;
   for (auto it = states.begin(); it != states.end(); ++it) {
-    out += (out.empty() ? "" : " ") + it.key() + "=" + it.value().dump();
+    if (!out.empty()) out += " ";
+    out += it.key();
+    out += "=";
+    out += it.value().dump();
   }
   return out.empty() ? "none" : out;
 }
@@ -39,7 +42,10 @@ void renderStatus(const json& d) {
               str(d, "last_publish_latency_ms").c_str());
   for (const auto& p : d["pools"]) {
     std::string vips;
-    for (const auto& v : p["vips"]) vips += (vips.empty() ? "" : ",") + v.get<std::string>();
+    for (const auto& v : p["vips"]) {
+      if (!vips.empty()) vips += ",";
+      vips += v.get<std::string>();
+    }
     std::printf("pool %-12s %-22s %s, active priority %s, %s\n", str(p, "name").c_str(), vips.c_str(),
                 counts(p["states"]).c_str(), str(p, "active_priority").c_str(),
                 p.value("taking_new_dialogs", false) ? "taking new dialogs" : "NO SERVER (503)");

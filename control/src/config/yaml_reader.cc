@@ -33,7 +33,10 @@ bool YamlReader::checkMapping(const YAML::Node& map, const std::string& path,
     for (auto k : known) ok = ok || (k == name);
     if (!ok) {
       std::string list;
-      for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      for (auto k : known) {
+        if (!list.empty()) list += ", ";
+        list += k;
+      }
       error(item.first, join(path, name), "unknown key (known here: " + list + ")");
     }
   }

@@ -204,7 +204,10 @@ ApiReply Daemon::reload(const std::string& path) {
   std::string msg = "config reloaded";
   if (!restart.empty()) {
     msg += "; these keys changed but need a restart: ";
-    for (size_t i = 0; i < restart.size(); ++i) msg += (i ? ", " : "") + restart[i];
+    for (size_t i = 0; i < restart.size(); ++i) {
+      if (i) msg += ", ";
+      msg += restart[i];
+    }
   }
   ApiReply r = ApiReply::ok({{"restart_required", restart}}, msg);
   return r;

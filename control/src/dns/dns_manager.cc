@@ -71,7 +71,10 @@ std::expected<void, std::string> DnsManager::init() {
   if (rc != ARES_SUCCESS) return std::unexpected(std::string("c-ares: ") + ares_strerror(rc));
   if (!config_.servers.empty()) {
     std::string csv;
-    for (const auto& s : config_.servers) csv += (csv.empty() ? "" : ",") + s.toString();
+    for (const auto& s : config_.servers) {
+      if (!csv.empty()) csv += ",";
+      csv += s.toString();
+    }
     rc = ares_set_servers_ports_csv(channel_, csv.c_str());
     if (rc != ARES_SUCCESS) return std::unexpected("dns.servers '" + csv + "': " + ares_strerror(rc));
   }

@@ -32,8 +32,14 @@ std::string NetAddress::hostString() const {
 }
 
 std::string NetAddress::toString() const {
-  if (family == SIPSTEER_FAMILY_IPV6) return "[" + hostString() + "]:" + std::to_string(port);
-  return hostString() + ":" + std::to_string(port);
+  // Appends, not "[" + string: gcc 12 warns falsely (-Wrestrict) on the latter.
+  std::string out;
+  if (family == SIPSTEER_FAMILY_IPV6) out = '[';
+  out += hostString();
+  if (family == SIPSTEER_FAMILY_IPV6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
 }
 
 socklen_t NetAddress::toSockaddr(sockaddr_storage& out) const {
@@ -115,7 +121,7 @@ std::expected<NetAddress, std::string> parseAddressPort(std::string_view text,
   auto ip = parseIp(host);
   if (!ip) return ip;
   if (port_text.empty()) {
-    if (default_port == 0) return std::unexpected("'" + std::string(text) + "' needs a port (host:port)");
+    if (default_port == 0) return std::unexpected(std::string(text).insert(0, 1, '\'') + "' needs a port (host:port)");
     ip->port = default_port;
     return ip;
   }
