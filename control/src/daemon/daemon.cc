@@ -59,8 +59,8 @@ std::expected<void, std::string> Daemon::start() {
   };
   handlers.on_icmp = [this](const NetAddress& to, uint8_t type, uint8_t code) {
     spdlog::debug("probe socket: ICMP type {} code {} for {}", type, code, to.toString());
-    metrics_.icmpSignal("probe_socket", "accepted");
-    health_.onProbeIcmp(to, clock_.now());
+    bool matched = health_.onProbeIcmp(to, clock_.now());
+    metrics_.icmpSignal("probe_socket", matched ? "accepted" : "no_probe");
   };
   for (int fd : {probe_socket_.fdV4(), probe_socket_.fdV6()}) {
     if (fd < 0) continue;

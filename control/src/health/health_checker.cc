@@ -161,16 +161,17 @@ void HealthChecker::onReply(const ProbeReply& reply, Nanos now) {
   finishProbe(it->first, e, outcome, now, reply.status, reply.retry_after);
 }
 
-void HealthChecker::onProbeIcmp(const NetAddress& to, Nanos now) {
+bool HealthChecker::onProbeIcmp(const NetAddress& to, Nanos now) {
   // The kernel matched the ICMP to a datagram this socket sent; it counts
   // only if that datagram was an outstanding probe to that exact server.
   for (auto& [id, e] : servers_) {
     if (e.pending && e.address == to) {
       finishProbe(id, e, ProbeOutcome::kIcmp, now, 0, -1);
-      return;
+      return true;
     }
   }
   listener_.onReject(ProbeReject::kIcmpNoProbe);
+  return false;
 }
 
 void HealthChecker::onIcmpSignal(uint32_t id, Nanos now) {

@@ -73,7 +73,8 @@ class HealthChecker {
 
   void onReply(const ProbeReply& reply, Nanos now);
   // The probe socket's error queue says a probe to `to` drew an ICMP error.
-  void onProbeIcmp(const NetAddress& to, Nanos now);
+  // True if it matched an outstanding probe (and failed it).
+  bool onProbeIcmp(const NetAddress& to, Nanos now);
   // A validated ICMP signal from the dataplane (after IcmpPolicy): steer
   // away now and probe at once to confirm.
   void onIcmpSignal(uint32_t server_id, Nanos now);

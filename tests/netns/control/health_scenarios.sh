@@ -189,6 +189,9 @@ t=$(wait_state static 198.18.10.12:5060 up 8000) || fail "recovered server not b
 echo "   hung server back ${t} ms after it resumed"
 
 echo "== drain --wait returns when the dataplane reports no active dialogs"
+ip netns exec "$ns" "$C" -s "$work/api.sock" events --follow -n 0 >"$work/events.txt" 2>&1 &
+follower=$!
+pids+=("$follower")
 id=$(ctl --json server static/198.18.10.13:5060 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 echo "$id 5" >"$work/dialogs"
 sleep 0.5
@@ -201,6 +204,10 @@ set -e
 start=$(ms)
 ctl drain static/198.18.10.13:5060 --wait --deadline 10 || fail "drain --wait did not return 0"
 echo "   drain --wait returned $(( $(ms) - start )) ms after it was asked (dialogs reached 0 after ~1 s)"
+sleep 0.2
+grep -q "transition .*reason=admin_drain .*198.18.10.13:5060" "$work/events.txt" || fail "events --follow did not stream the drain"
+kill "$follower" 2>/dev/null || true
+echo "   ok: events --follow streamed: $(grep -m1 admin_drain "$work/events.txt")"
 
 echo "== permissions: a non-root caller may read but not change"
 if id nobody >/dev/null 2>&1; then
