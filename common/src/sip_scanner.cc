@@ -248,14 +248,15 @@ struct Scanner {
     if (all || (want & kWantFromTo)) {
       if (!(out.found & kWantFromTo)) return ScanError::kBAD_FROM_TO;
     }
+    // Content-Length lines are skipped unless wanted: no framing then.
+    if (!all && !(want & kWantContentLength)) return ScanError::kOK;
     if (out.content_length < 0) {
       out.body_length = static_cast<uint16_t>(rest);
     } else if (static_cast<uint32_t>(out.content_length) <= rest) {
       out.body_length = static_cast<uint16_t>(out.content_length);
     } else {
       out.body_length = static_cast<uint16_t>(out.content_length);
-      if ((all || (want & kWantContentLength)) && options.datagram)
-        return ScanError::kBODY_TRUNCATED;
+      if (options.datagram) return ScanError::kBODY_TRUNCATED;
     }
     return ScanError::kOK;
   }

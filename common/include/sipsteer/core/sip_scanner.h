@@ -83,8 +83,9 @@ struct Slice {
 // The start line is always parsed and validated. In early-exit mode:
 //  - a header line whose name cannot be a still-wanted header is skipped
 //    without looking at it (no character checks, no duplicate detection);
-//  - header_end, body_length and via_count are 0 unless the scan reached the
-//    blank line;
+//  - header_end is 0 unless the scan reached the blank line; body_length is
+//    0 unless it did and kWantContentLength was asked for; via_count counts
+//    only the Via values read before the exit;
 //  - Call-ID, CSeq, Via (requests) and From/To are mandatory when wanted:
 //    reaching the blank line without them is an error (kNO_CALL_ID,
 //    kBAD_CSEQ, kNO_VIA, kBAD_FROM_TO). Content-Length, Max-Forwards and
