@@ -52,10 +52,11 @@ HeaderCursor::HeaderCursor(std::span<const uint8_t> message) noexcept : message_
   uint32_t pos = 0;
   while (pos < size && (d[pos] == '\r' || d[pos] == '\n')) ++pos;
   Line line;
+  LfFinder lf(d, size);
   if (pos == size) {
     error_ = ScanError::kEMPTY;
     position_ = UINT32_MAX;
-  } else if (!readLine(d, size, pos, false, line)) {
+  } else if (!readLine(lf, d, size, pos, false, line)) {
     error_ = ScanError::kTRUNCATED;
     position_ = UINT32_MAX;
   } else {
@@ -68,7 +69,8 @@ bool HeaderCursor::next(HeaderLine& out) noexcept {
   const uint8_t* d = message_.data();
   const uint32_t size = static_cast<uint32_t>(message_.size());
   Line line;
-  if (!readLine(d, size, position_, true, line)) {
+  LfFinder lf(d, size);
+  if (!readLine(lf, d, size, position_, true, line)) {
     error_ = ScanError::kTRUNCATED;
     position_ = UINT32_MAX;
     return false;

@@ -69,7 +69,7 @@ uint32_t viaParm(const uint8_t* d, uint32_t i, uint32_t e, bool fill, SipMessage
   if (i >= e || d[i] != '/') return 0;
   i = skipLws(d, i + 1, e);
   j = skipClass(d, i, e, kToken);
-  if (j - i != 3 || std::memcmp(d + i, "2.0", 3) != 0) return 0;
+  if (j - i != 3 || !eqExact(d + i, "2.0")) return 0;
   i = skipLws(d, j, e);
   if (i >= e || d[i] != '/') return 0;
   i = skipLws(d, i + 1, e);
@@ -81,9 +81,9 @@ uint32_t viaParm(const uint8_t* d, uint32_t i, uint32_t e, bool fill, SipMessage
 
   const uint32_t host_begin = i;
   if (i < e && d[i] == '[') {
-    const void* close = std::memchr(d + i, ']', e - i);
-    if (close == nullptr) return 0;
-    i = static_cast<uint32_t>(static_cast<const uint8_t*>(close) - d) + 1;
+    const uint32_t close = findByte(d, i, e, ']');
+    if (close >= e) return 0;
+    i = close + 1;
   } else {
     i = skipClass(d, i, e, kToken);
   }
@@ -129,25 +129,43 @@ uint32_t viaParm(const uint8_t* d, uint32_t i, uint32_t e, bool fill, SipMessage
 }  // namespace
 
 Method methodFromToken(const uint8_t* p, uint32_t n) noexcept {
-  struct Entry {
-    const char* name;
-    uint32_t length;
-    Method method;
-  };
-  static constexpr Entry kMethods[] = {
-      {"INVITE", 6, Method::kInvite},     {"ACK", 3, Method::kAck},
-      {"BYE", 3, Method::kBye},           {"CANCEL", 6, Method::kCancel},
-      {"OPTIONS", 7, Method::kOptions},   {"REGISTER", 8, Method::kRegister},
-      {"PRACK", 5, Method::kPrack},       {"SUBSCRIBE", 9, Method::kSubscribe},
-      {"NOTIFY", 6, Method::kNotify},     {"PUBLISH", 7, Method::kPublish},
-      {"INFO", 4, Method::kInfo},         {"REFER", 5, Method::kRefer},
-      {"MESSAGE", 7, Method::kMessage},   {"UPDATE", 6, Method::kUpdate},
-  };
-  // The first byte and the length tell the 14 methods almost apart, so this
-  // is at most two memcmp calls.
-  for (const Entry& m : kMethods) {
-    if (m.length == n && static_cast<uint8_t>(m.name[0]) == p[0] && std::memcmp(m.name, p, n) == 0)
-      return m.method;
+  // Length then first byte picks the candidate; one inline compare confirms.
+  switch (n) {
+    case 3:
+      if (eqExact(p, "ACK")) return Method::kAck;
+      if (eqExact(p, "BYE")) return Method::kBye;
+      break;
+    case 4:
+      if (eqExact(p, "INFO")) return Method::kInfo;
+      break;
+    case 5:
+      if (eqExact(p, "PRACK")) return Method::kPrack;
+      if (eqExact(p, "REFER")) return Method::kRefer;
+      break;
+    case 6:
+      switch (p[0]) {
+        case 'I': return eqExact(p, "INVITE") ? Method::kInvite : Method::kUnknown;
+        case 'C': return eqExact(p, "CANCEL") ? Method::kCancel : Method::kUnknown;
+        case 'N': return eqExact(p, "NOTIFY") ? Method::kNotify : Method::kUnknown;
+        case 'U': return eqExact(p, "UPDATE") ? Method::kUpdate : Method::kUnknown;
+        default: break;
+      }
+      break;
+    case 7:
+      switch (p[0]) {
+        case 'O': return eqExact(p, "OPTIONS") ? Method::kOptions : Method::kUnknown;
+        case 'P': return eqExact(p, "PUBLISH") ? Method::kPublish : Method::kUnknown;
+        case 'M': return eqExact(p, "MESSAGE") ? Method::kMessage : Method::kUnknown;
+        default: break;
+      }
+      break;
+    case 8:
+      if (eqExact(p, "REGISTER")) return Method::kRegister;
+      break;
+    case 9:
+      if (eqExact(p, "SUBSCRIBE")) return Method::kSubscribe;
+      break;
+    default: break;
   }
   return Method::kUnknown;
 }
@@ -178,9 +196,9 @@ ScanError parseFromTo(const uint8_t* d, uint32_t b, uint32_t e, bool strict, Sli
       i = skipQuoted(d, i, e);
       if (i == 0) return ScanError::kBAD_FROM_TO;
     } else if (c == '<') {
-      const void* close = std::memchr(d + i, '>', e - i);
-      if (close == nullptr) return ScanError::kBAD_FROM_TO;
-      i = static_cast<uint32_t>(static_cast<const uint8_t*>(close) - d) + 1;
+      const uint32_t close = findByte(d, i, e, '>');
+      if (close >= e) return ScanError::kBAD_FROM_TO;
+      i = close + 1;
       break;
     } else if (c == ';') {
       break;

@@ -1,4 +1,4 @@
-// The scan loop: start line, then one memchr per header line, a dispatch on
+// The scan loop: start line, then one newline search per header line, a dispatch on
 // the first letter of the name, and a value parser only for the few headers
 // the caller still wants. See sip_scanner.h for the contract.
 #include <sipsteer/core/sip_scanner.h>
@@ -6,6 +6,7 @@
 #include "sip_chars.h"
 #include "sip_header_values.h"
 
+#include <array>
 #include <cstring>
 
 namespace sipsteer::sip {
@@ -32,7 +33,7 @@ constexpr uint32_t letter(char c) { return 1u << (c - 'a'); }
 
 // First letters (lowercase) of the long and compact names that can carry
 // each wanted field; a line starting with any other letter is skipped unread.
-uint32_t relevantLetters(uint32_t want) noexcept {
+constexpr uint32_t relevantLetters(uint32_t want) noexcept {
   uint32_t m = 0;
   if (want & kWantCallId) m |= letter('c') | letter('i');
   if (want & kWantCSeq) m |= letter('c');
@@ -44,29 +45,44 @@ uint32_t relevantLetters(uint32_t want) noexcept {
   return m;
 }
 
-Header classify(const uint8_t* p, uint32_t n) noexcept {
-  const uint8_t c = p[0] | 0x20;
-  if (n == 1) {
-    switch (c) {
-      case 'i': return Header::kCallId;
-      case 'v': return Header::kVia;
-      case 'f': return Header::kFrom;
-      case 't': return Header::kTo;
-      case 'l': return Header::kContentLength;
-      default: return Header::kOther;
-    }
-  }
-  switch (c) {
+constexpr std::array<uint32_t, 128> makeRelevantTable() {
+  std::array<uint32_t, 128> t{};
+  for (uint32_t w = 0; w < 128; ++w) t[w] = relevantLetters(w);
+  return t;
+}
+constexpr std::array<uint32_t, 128> kRelevant = makeRelevantTable();
+static_assert(kKnownWants < 128);
+
+// The header a line names, judged from its first bytes: each candidate for
+// the first letter is compared in place and must be followed by ':' or WSP.
+// `len` is the line length; sets `name_len` for a known header.
+Header matchName(const uint8_t* p, uint32_t len, uint32_t& name_len) noexcept {
+  auto ends = [&](uint32_t n) { return len > n && (p[n] == ':' || p[n] == ' ' || p[n] == '\t'); };
+  auto found = [&](uint32_t n, Header h) {
+    name_len = n;
+    return h;
+  };
+  switch (p[0] | 0x20) {
     case 'c':
-      if (n == 7 && eqLower(p, "call-id")) return Header::kCallId;
-      if (n == 4 && eqLower(p, "cseq")) return Header::kCSeq;
-      if (n == 14 && eqLower(p, "content-length")) return Header::kContentLength;
+      if (ends(7) && eqLower(p, "call-id")) return found(7, Header::kCallId);
+      if (ends(4) && eqLower(p, "cseq")) return found(4, Header::kCSeq);
+      if (ends(14) && eqLower(p, "content-length")) return found(14, Header::kContentLength);
       return Header::kOther;
-    case 'v': return n == 3 && eqLower(p, "via") ? Header::kVia : Header::kOther;
-    case 'f': return n == 4 && eqLower(p, "from") ? Header::kFrom : Header::kOther;
-    case 't': return n == 2 && eqLower(p, "to") ? Header::kTo : Header::kOther;
-    case 'm': return n == 12 && eqLower(p, "max-forwards") ? Header::kMaxForwards : Header::kOther;
-    case 'r': return n == 11 && eqLower(p, "retry-after") ? Header::kRetryAfter : Header::kOther;
+    case 'i': return ends(1) ? found(1, Header::kCallId) : Header::kOther;
+    case 'v':
+      if (ends(1)) return found(1, Header::kVia);
+      return ends(3) && eqLower(p, "via") ? found(3, Header::kVia) : Header::kOther;
+    case 'f':
+      if (ends(1)) return found(1, Header::kFrom);
+      return ends(4) && eqLower(p, "from") ? found(4, Header::kFrom) : Header::kOther;
+    case 't':
+      if (ends(1)) return found(1, Header::kTo);
+      return ends(2) && eqLower(p, "to") ? found(2, Header::kTo) : Header::kOther;
+    case 'l': return ends(1) ? found(1, Header::kContentLength) : Header::kOther;
+    case 'm':
+      return ends(12) && eqLower(p, "max-forwards") ? found(12, Header::kMaxForwards) : Header::kOther;
+    case 'r':
+      return ends(11) && eqLower(p, "retry-after") ? found(11, Header::kRetryAfter) : Header::kOther;
     default: return Header::kOther;
   }
 }
@@ -75,9 +91,7 @@ Slice slice(uint32_t begin, uint32_t end) noexcept {
   return {static_cast<uint16_t>(begin), static_cast<uint16_t>(end - begin)};
 }
 
-bool isVersion(const uint8_t* p) noexcept {
-  return eqLower(p, "sip/") && std::memcmp(p + 4, "2.0", 3) == 0;
-}
+bool isVersion(const uint8_t* p) noexcept { return eqLower(p, "sip/") && eqExact(p + 4, "2.0"); }
 
 ScanError parseStatusLine(const uint8_t* d, uint32_t b, uint32_t e, SipMessage& out) noexcept {
   // "SIP/2.0" SP 3DIGIT [SP Reason-Phrase]; the SP before an empty reason is
@@ -96,24 +110,23 @@ ScanError parseStatusLine(const uint8_t* d, uint32_t b, uint32_t e, SipMessage& 
   return ScanError::kOK;
 }
 
-ScanError parseRequestLine(const uint8_t* d, uint32_t b, uint32_t e, SipMessage& out) noexcept {
+ScanError parseRequestLine(const uint8_t* d, uint32_t b, uint32_t e, bool all,
+                           SipMessage& out) noexcept {
   // Method SP Request-URI SP SIP-Version, single SPs, nothing after.
   const uint32_t method_end = skipClass(d, b, e, kToken);
   if (method_end == b || method_end >= e || d[method_end] != ' ') return ScanError::kBAD_START_LINE;
   const uint32_t uri_begin = method_end + 1;
-  const void* sp = std::memchr(d + uri_begin, ' ', e - uri_begin);
-  if (sp == nullptr) return ScanError::kBAD_START_LINE;
-  const uint32_t uri_end = static_cast<uint32_t>(static_cast<const uint8_t*>(sp) - d);
+  const uint32_t uri_end = findByte(d, uri_begin, e, ' ');
+  if (uri_end >= e) return ScanError::kBAD_START_LINE;
   // absoluteURI: scheme ":" ... ; rejects "<sip:...>" (RFC 4475 ltgtruri)
   // and an empty URI from a double SP (lwsstart).
   if (uri_end == uri_begin || !is(d[uri_begin], kAlpha)) return ScanError::kBAD_START_LINE;
   const uint32_t scheme_end = skipClass(d, uri_begin, uri_end, kScheme);
   if (scheme_end >= uri_end || d[scheme_end] != ':') return ScanError::kBAD_START_LINE;
-  for (uint32_t i = scheme_end; i < uri_end; ++i)
-    if (d[i] == '\t') return ScanError::kBAD_START_LINE;
+  if (all && findByte(d, scheme_end, uri_end, '\t') != uri_end) return ScanError::kBAD_START_LINE;
   const uint32_t version = uri_end + 1;
   if (e - version >= 4 && eqLower(d + version, "sip/")) {
-    if (e - version < 7 || std::memcmp(d + version + 4, "2.0", 3) != 0) {
+    if (e - version < 7 || !eqExact(d + version + 4, "2.0")) {
       // "SIP/7.0" is a version problem; "SIP/2.0  " (trailing SP, trws) and
       // "lr SIP/2.0" (LWS in the URI, lwsruri) are not well-formed lines.
       return ScanError::kBAD_VERSION;
@@ -137,6 +150,13 @@ struct Scanner {
   bool all;
   uint32_t want;
   uint32_t seen = 0;  // bit per Header already seen, for duplicates
+
+  bool sameBytes(Slice a, Slice b) const noexcept {
+    if (a.length != b.length) return false;
+    for (uint16_t i = 0; i < a.length; ++i)
+      if (d[a.offset + i] != d[b.offset + i]) return false;
+    return true;
+  }
 
   // Bit of `h` in `seen`; true if it was already set.
   bool repeat(Header h) noexcept {
@@ -172,10 +192,7 @@ struct Scanner {
         if (repeat(h)) return ScanError::kDUPLICATE_HEADER;
         const ScanError err = parseCSeq(d, vb, ve, out);
         if (err != ScanError::kOK) return err;
-        if (out.is_request &&
-            (out.cseq_method_token.length != out.method_token.length ||
-             std::memcmp(d + out.cseq_method_token.offset, d + out.method_token.offset,
-                         out.method_token.length) != 0))
+        if (out.is_request && !sameBytes(out.cseq_method_token, out.method_token))
           return ScanError::kCSEQ_METHOD_MISMATCH;
         out.found |= kWantCSeq;
         return ScanError::kOK;
@@ -267,47 +284,56 @@ struct Scanner {
     if (pos == size) return ScanError::kEMPTY;
 
     Line line;
-    if (!readLine(d, size, pos, false, line)) return ScanError::kTRUNCATED;
+    LfFinder lf(d, size);
+    if (!readLine(lf, d, size, pos, false, line)) return ScanError::kTRUNCATED;
     if (line.end - line.begin > options.max_line_length) return ScanError::kLINE_TOO_LONG;
     if (all && mayHaveCtl(d + line.begin, line.end - line.begin) &&
         !ctlOnlyWhereAllowed(d, line.begin, line.end))
       return ScanError::kBAD_CHARACTER;
     ScanError err = line.end - line.begin >= 4 && eqLower(d + line.begin, "sip/")
                         ? parseStatusLine(d, line.begin, line.end, out)
-                        : parseRequestLine(d, line.begin, line.end, out);
+                        : parseRequestLine(d, line.begin, line.end, all, out);
     if (err != ScanError::kOK) return err;
     if (!all && (out.found & want) == want) return ScanError::kOK;
     pos = line.next;
 
-    uint32_t relevant = all ? ~0u : relevantLetters(want);
+    uint32_t relevant = all ? ~0u : kRelevant[want];
+    const uint32_t max_lines = options.max_header_lines;
+    const uint32_t max_length = options.max_line_length;
+    uint32_t lines = 0;
     for (;;) {
-      if (!readLine(d, size, pos, true, line)) return ScanError::kTRUNCATED;
+      if (!readLine(lf, d, size, pos, true, line)) return ScanError::kTRUNCATED;
       if (line.blank) return finish(line.next);
       pos = line.next;
-      if (++out.header_lines > options.max_header_lines) return ScanError::kTOO_MANY_HEADERS;
-      if (line.end - line.begin > options.max_line_length) return ScanError::kLINE_TOO_LONG;
+      out.header_lines = static_cast<uint16_t>(++lines);
+      if (lines > max_lines) return ScanError::kTOO_MANY_HEADERS;
+      if (line.end - line.begin > max_length) return ScanError::kLINE_TOO_LONG;
       const uint8_t first = d[line.begin];
       // Only the first header line can start with WSP: later ones fold.
       if (is(first, kWsp)) return ScanError::kBAD_HEADER_LINE;
-      const uint32_t lower = first | 0x20u;
-      if (!all && (lower < 'a' || lower > 'z' || !(relevant & letter(static_cast<char>(lower)))))
-        continue;
-      if (all && mayHaveCtl(d + line.begin, line.end - line.begin) &&
-          !ctlOnlyWhereAllowed(d, line.begin, line.end))
-        return ScanError::kBAD_CHARACTER;
-
-      // name HCOLON value, HCOLON = *( SP / HTAB ) ":" SWS
-      const uint32_t name_end = skipClass(d, line.begin, line.end, kToken);
-      if (name_end == line.begin) return ScanError::kBAD_HEADER_LINE;
-      const uint32_t colon = skipClass(d, name_end, line.end, kWsp);
-      if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
-      const Header h = classify(d + line.begin, name_end - line.begin);
+      if (!all) {
+        const uint32_t lower = first | 0x20u;
+        if (lower - 'a' > 'z' - 'a' || !(relevant & (1u << (lower - 'a')))) continue;
+      } else {
+        if (mayHaveCtl(d + line.begin, line.end - line.begin) &&
+            !ctlOnlyWhereAllowed(d, line.begin, line.end))
+          return ScanError::kBAD_CHARACTER;
+        // name HCOLON value, HCOLON = *( SP / HTAB ) ":" SWS
+        const uint32_t name_end = skipClass(d, line.begin, line.end, kToken);
+        if (name_end == line.begin) return ScanError::kBAD_HEADER_LINE;
+        const uint32_t colon = skipClass(d, name_end, line.end, kWsp);
+        if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
+      }
+      uint32_t name_len = 0;
+      const Header h = matchName(d + line.begin, line.end - line.begin, name_len);
       if (h == Header::kOther) continue;
+      const uint32_t colon = skipClass(d, line.begin + name_len, line.end, kWsp);
+      if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
       err = header(h, colon + 1, line.end);
       if (err != ScanError::kOK) return err;
       if (!all) {
         if ((out.found & want) == want) return ScanError::kOK;
-        relevant = relevantLetters(want & ~out.found);
+        relevant = kRelevant[want & ~out.found];
       }
     }
   }

@@ -81,8 +81,9 @@ struct Slice {
 // What the scanner wants to find; scan() returns as soon as every wanted
 // field is found, without validating the rest (the fast path asks for little).
 // The start line is always parsed and validated. In early-exit mode:
-//  - a header line whose name cannot be a still-wanted header is skipped
-//    without looking at it (no character checks, no duplicate detection);
+//  - a header line whose name is not a still-wanted header (long or compact
+//    form, any case, followed by ':' or WSP) is skipped without validation:
+//    no name or character checks, no duplicate detection;
 //  - header_end is 0 unless the scan reached the blank line; body_length is
 //    0 unless it did and kWantContentLength was asked for; via_count counts
 //    only the Via values read before the exit;
