@@ -12,9 +12,14 @@
 
 #include "config/yaml_reader.h"
 
+#ifdef SIPSTEER_HAVE_DP_CONFIG
+#include "config/dataplane_config.h"  // dataplane/src (sipsteer_dp_config)
+#endif
+
 namespace sipsteer::control {
 
 std::string ConfigError::format() const {
+  if (!text.empty()) return text;
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
   out += ": ";
@@ -334,13 +339,29 @@ void readDns(YamlReader& r, const YAML::Node& node, DnsConfig& c) {
 }
 
 void readDataplane(YamlReader& r, const YAML::Node& node, DataplaneLink& d) {
-  // The dataplane validates the rest of its own section (sipsteer_dp_config).
   if (!node.IsDefined() || node.IsNull()) return;
+#ifdef SIPSTEER_HAVE_DP_CONFIG
+  // The dataplane's own parser checks its whole section, so --check-config
+  // validates the file both processes read. Its messages are already
+  // "file:line: dataplane.key: problem".
+  auto dp = sipsteer::dp::parseDataplaneConfig(node, r.file());
+  if (!dp) {
+    ConfigError e;
+    e.file = r.file();
+    e.text = dp.error();
+    r.add(std::move(e));
+    return;
+  }
+  d.control_socket = dp->control_socket;
+#else
+  // Without sipsteer_dp_config only control_socket is read; sipsteer-dp
+  // checks the rest when it starts.
   if (!node.IsMap()) {
     r.error(node, "dataplane", "must be a mapping");
     return;
   }
   r.readString(node, "dataplane", "control_socket", d.control_socket);
+#endif
 }
 
 }  // namespace

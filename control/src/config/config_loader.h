@@ -22,6 +22,7 @@ struct ConfigError {
   int column = 0;  // 1-based
   std::string key; // e.g. "pools[0].servers[1].weight"
   std::string reason;
+  std::string text;  // set when another parser formatted the whole message
   std::string format() const;  // "file:line:col: key: reason"
 };
 

@@ -20,6 +20,7 @@ class YamlReader {
   YamlReader(std::string file, ConfigErrors& errors) : file_(std::move(file)), errors_(errors) {}
 
   void error(const YAML::Node& node, const std::string& key, const std::string& reason);
+  void add(ConfigError error) { errors_.push_back(std::move(error)); }
   // Reports every key of `map` not in `known`. False if `map` is not a mapping.
   bool checkMapping(const YAML::Node& map, const std::string& path,
                     std::initializer_list<std::string_view> known);
