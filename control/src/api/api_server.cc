@@ -1,4 +1,5 @@
 #include "api/api_server.h"
+#include "util/text.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -152,7 +153,7 @@ ApiReply ApiServer::dispatch(const std::string& line, const ApiCaller& caller) {
     return ApiReply::error(ApiCode::kUsage, "unknown command '" + command->get<std::string>() + "'");
   }
   if (it->second.changes_state && !caller.may_change) {
-    return ApiReply::error(ApiCode::kPermission, "'" + it->first + "' needs root or the API group");
+    return ApiReply::error(ApiCode::kPermission, inQuotes(it->first) + " needs root or the API group");
   }
   nlohmann::json args = request.value("args", nlohmann::json::object());
   if (!args.is_object()) return ApiReply::error(ApiCode::kUsage, "args must be an object");

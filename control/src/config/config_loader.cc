@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "config/yaml_reader.h"
+#include "util/text.h"
 
 #ifdef SIPSTEER_HAVE_DP_CONFIG
 #include "config/dataplane_config.h"  // dataplane/src (sipsteer_dp_config)
@@ -64,7 +65,7 @@ std::expected<CodeRange, std::string> parseCodeRange(const std::string& s) {
              number(std::string_view(s).substr(dash + 1), r.last) && r.first <= r.last) {
     return r;
   }
-  return std::unexpected("'" + s + "' is not a reply code (404), a class (2xx) or a range (400-499)");
+  return std::unexpected(inQuotes(s) + " is not a reply code (404), a class (2xx) or a range (400-499)");
 }
 
 void readHealth(YamlReader& r, const YAML::Node& node, const std::string& path, HealthConfig& h) {
@@ -180,7 +181,7 @@ void readPool(YamlReader& r, const YAML::Node& node, const std::string& path,
   r.readString(node, path, "mode", mode);
   if (mode == "nat") p.mode = SIPSTEER_MODE_NAT;
   else if (mode == "dsr") p.mode = SIPSTEER_MODE_DSR;
-  else r.error(node["mode"], path + ".mode", "'" + mode + "' is not nat or dsr");
+  else r.error(node["mode"], path + ".mode", inQuotes(mode) + " is not nat or dsr");
   r.readUintT(node, path, "ring_size", 7, 1'000'003, p.ring_size);
   if (!core::isPrime(p.ring_size)) {
     r.error(node["ring_size"], path + ".ring_size", std::to_string(p.ring_size) + " is not prime");
@@ -280,7 +281,7 @@ void readControl(YamlReader& r, const YAML::Node& node, ControlConfig& c) {
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool known = false;
   for (auto* l : kLevels) known = known || c.log_level == l;
-  if (!known) r.error(node["log_level"], "control.log_level", "'" + c.log_level + "' is not a log level (trace, debug, info, warn, error, critical, off)");
+  if (!known) r.error(node["log_level"], "control.log_level", inQuotes(c.log_level) + " is not a log level (trace, debug, info, warn, error, critical, off)");
   for (auto [key, out, fam] : {std::tuple{"probe_source", &c.probe_source_v4, SIPSTEER_FAMILY_IPV4},
                                std::tuple{"probe_source_v6", &c.probe_source_v6, SIPSTEER_FAMILY_IPV6}}) {
     YAML::Node n = node[key];

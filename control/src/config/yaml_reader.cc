@@ -1,4 +1,5 @@
 #include "config/yaml_reader.h"
+#include "util/text.h"
 
 #include <charconv>
 #include <cmath>
@@ -69,7 +70,7 @@ void YamlReader::readBool(const YAML::Node& map, const std::string& path, const 
   } else if (s == "false" || s == "no" || s == "off") {
     out = false;
   } else {
-    error(n, join(path, key), "'" + s + "' is not a boolean (true/false)");
+    error(n, join(path, key), inQuotes(s) + " is not a boolean (true/false)");
   }
 }
 
@@ -82,7 +83,7 @@ void YamlReader::readUint(const YAML::Node& map, const std::string& path, const 
   uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) {
-    error(n, join(path, key), "'" + s + "' is not a whole number");
+    error(n, join(path, key), inQuotes(s) + " is not a whole number");
     return;
   }
   if (v < min || v > max) {
@@ -102,7 +103,7 @@ void YamlReader::readDouble(const YAML::Node& map, const std::string& path, cons
   double v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr != s.data() + s.size() || s.empty() || !std::isfinite(v)) {
-    error(n, join(path, key), "'" + s + "' is not a number");
+    error(n, join(path, key), inQuotes(s) + " is not a number");
     return;
   }
   if (v < min || v > max) {
@@ -116,7 +117,7 @@ std::expected<Nanos, std::string> parseDuration(std::string_view text) {
   uint64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr == text.data()) {
-    return std::unexpected("'" + std::string(text) + "' is not a duration (e.g. 500ms, 2s, 5m, 1h)");
+    return std::unexpected(inQuotes(std::string(text)) + " is not a duration (e.g. 500ms, 2s, 5m, 1h)");
   }
   std::string_view unit(ptr, text.data() + text.size() - ptr);
   uint64_t ns_per = 0;
@@ -124,9 +125,9 @@ std::expected<Nanos, std::string> parseDuration(std::string_view text) {
   else if (unit == "s") ns_per = 1'000'000'000ULL;
   else if (unit == "m") ns_per = 60'000'000'000ULL;
   else if (unit == "h") ns_per = 3'600'000'000'000ULL;
-  else if (unit.empty()) return std::unexpected("'" + std::string(text) + "' needs a unit (ms, s, m, h)");
+  else if (unit.empty()) return std::unexpected(inQuotes(std::string(text)) + " needs a unit (ms, s, m, h)");
   else return std::unexpected("unknown unit '" + std::string(unit) + "' (use ms, s, m, h)");
-  if (value > (1ULL << 62) / ns_per) return std::unexpected("'" + std::string(text) + "' is too long");
+  if (value > (1ULL << 62) / ns_per) return std::unexpected(inQuotes(std::string(text)) + " is too long");
   return Nanos(static_cast<int64_t>(value * ns_per));
 }
 

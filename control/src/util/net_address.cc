@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "util/clock.h"
+#include "util/text.h"
 
 namespace sipsteer::control {
 
@@ -94,7 +95,7 @@ std::expected<NetAddress, std::string> parseIp(std::string_view text) {
     out.family = SIPSTEER_FAMILY_IPV6;
     return out;
   }
-  return std::unexpected("'" + s + "' is not an IPv4 or IPv6 address");
+  return std::unexpected(inQuotes(s) + " is not an IPv4 or IPv6 address");
 }
 
 std::expected<NetAddress, std::string> parseAddressPort(std::string_view text,
