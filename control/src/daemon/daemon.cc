@@ -105,7 +105,12 @@ void Daemon::run() {
       clock_,
       [this] {
         Nanos next = std::min(health_.nextDeadline(), dns_ ? dns_->nextDeadline() : Nanos::max());
-        return table_dirty_ ? clock_.now() : next;
+        // A pending table goes out on the next pass, but only once the
+        // start-up gate is open; before that, wake for the grace deadline
+        // (waking "now" would spin until the gate opens).
+        if (table_dirty_ && startup_gate_open_) return clock_.now();
+        if (!startup_gate_open_) next = std::min(next, started_ + config_.control.startup_grace);
+        return next;
       },
       [this] { onWake(); });
   saveStateNow();

@@ -154,7 +154,7 @@ void DnsManager::onAnswer(const Key& key, int status, const unsigned char* abuf,
       }
     }
   }
-  for (auto& [pool, state] : pools_) resolvePool(pool, state, now);
+  for (auto& [pool, state] : pools_) resolvePool(pool, state, now, error.empty());
 }
 
 DnsManager::CacheEntry* DnsManager::need(const Key& key, Nanos now, bool& waiting) {
@@ -170,7 +170,7 @@ DnsManager::CacheEntry* DnsManager::need(const Key& key, Nanos now, bool& waitin
   return &e;
 }
 
-void DnsManager::resolvePool(const std::string& pool, PoolState& state, Nanos now) {
+void DnsManager::resolvePool(const std::string& pool, PoolState& state, Nanos now, bool answered) {
   bool waiting = false;
   const std::string domain = lower(state.domain.domain);
   std::vector<std::string> srv_names;
@@ -240,13 +240,13 @@ void DnsManager::resolvePool(const std::string& pool, PoolState& state, Nanos no
     state.announced = true;
     if (callbacks_.on_members) callbacks_.on_members(pool, members);
   }
-  if (callbacks_.on_refreshed) callbacks_.on_refreshed(pool);
+  if (answered && callbacks_.on_refreshed) callbacks_.on_refreshed(pool);
 }
 
 void DnsManager::poll(Nanos now) {
   if (!channel_) return;
   ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
-  for (auto& [pool, state] : pools_) resolvePool(pool, state, now);
+  for (auto& [pool, state] : pools_) resolvePool(pool, state, now, false);
 }
 
 Nanos DnsManager::nextDeadline() const {

@@ -73,7 +73,9 @@ class DnsManager {
   void onAnswer(const Key& key, int status, const unsigned char* abuf, int alen);
   // Walks the cache for a pool: queries what is due or missing; when the
   // chain is complete, computes and announces the members.
-  void resolvePool(const std::string& pool, PoolState& state, Nanos now);
+  // `answered`: called because an answer arrived (counts as a refresh when
+  // the chain completes), not from a timer pass.
+  void resolvePool(const std::string& pool, PoolState& state, Nanos now, bool answered);
   CacheEntry* need(const Key& key, Nanos now, bool& waiting);
   static void socketCallback(void* data, ares_socket_t fd, int readable, int writable);
 
