@@ -1,0 +1,290 @@
+#include "runtime/pipeline.h"
+
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <sipsteer/core/callid_hash.h>
+#include <sipsteer/core/sip_scanner.h>
+
+#include <cstring>
+
+#include "pkt/rewrite.h"
+#include "pkt/sip_reply.h"
+
+namespace sipsteer::dp {
+namespace {
+
+std::span<const uint8_t> payloadOf(const uint8_t* frame, const ParsedPacket& p) noexcept {
+  return {frame + p.payload_offset, p.payload_length};
+}
+
+uint64_t callIdHash(const RuntimeTable& table, std::span<const uint8_t> sip, const sip::SipMessage& msg) noexcept {
+  const uint64_t h = core::hashCallId(table.hashKey(), sip.subspan(msg.call_id.offset, msg.call_id.length));
+  return h == 0 ? 1 : h;  // 0 marks an unused flow entry
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const PipelineConfig& config, const PipelineShared& shared, WorkerCounters* counters)
+    : config_(config), shared_(shared), counters_(counters) {}
+
+void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& tx, uint64_t now) noexcept {
+  const RuntimeTable* table = shared_.table->current();
+  uint64_t* port_counters = counters_->ports[rx_port];
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    rte_mbuf* m = pkts[i];
+    bump(port_counters[SIPSTEER_PORT_RX_PACKETS]);
+    bump(port_counters[SIPSTEER_PORT_RX_BYTES], rte_pktmbuf_pkt_len(m));
+    uint16_t out;
+    switch (handle(m, rx_port, table, now)) {
+      case Verdict::kToServer:
+        out = config_.server_port;
+        break;
+      case Verdict::kToClient:
+        out = config_.client_port;
+        break;
+      case Verdict::kBack:
+        out = rx_port;
+        break;
+      default:
+        rte_pktmbuf_free(m);
+        continue;
+    }
+    tx.pkts[out][tx.count[out]++] = m;
+  }
+}
+
+Pipeline::Verdict Pipeline::handle(rte_mbuf* m, uint16_t rx_port, const RuntimeTable* table,
+                                   uint64_t now) noexcept {
+  // Frames arrive in one segment (mbufs hold a full MTU); a chained mbuf is
+  // a jumbo frame, which SIP over UDP has no business sending.
+  if (m->nb_segs != 1) return dropped(SIPSTEER_DROP_SIP_TOO_LARGE);
+  uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint64_t ol = m->ol_flags;
+  if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+    return dropped(SIPSTEER_DROP_IP_BAD_CHECKSUM);
+  if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+    return dropped(SIPSTEER_DROP_UDP_BAD_CHECKSUM);
+  ParseOptions options;
+  options.verify_ipv4_checksum =
+      config_.verify_checksums && (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  options.verify_l4_checksum =
+      config_.verify_checksums && (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+  ParsedPacket p;
+  parsePacket(frame, rte_pktmbuf_data_len(m), options, p);
+  switch (p.kind) {
+    case PacketKind::kUdp:
+      return handleUdp(m, frame, p, rx_port, table, now);
+    case PacketKind::kArp:
+      return handleArp(frame, p, rx_port, table, now);
+    case PacketKind::kNeighbour:
+      return handleNeighbour(m, frame, p, rx_port, table, now);
+    case PacketKind::kIcmpError:
+      return handleIcmp(frame, p, table, now);
+    case PacketKind::kFragment:
+      // Reassembly is not in this build: see docs/dataplane.md (fragments).
+      return dropped(SIPSTEER_DROP_FRAG_INCOMPLETE);
+    case PacketKind::kOther:
+      bump(counters_->ports[rx_port][SIPSTEER_PORT_PASSED]);
+      return Verdict::kDrop;
+    case PacketKind::kDrop:
+      break;
+  }
+  return dropped(static_cast<sipsteer_drop_reason>(p.drop_reason));
+}
+
+Pipeline::Verdict Pipeline::handleUdp(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, uint16_t rx_port,
+                                      const RuntimeTable* table, uint64_t now) noexcept {
+  if (table == nullptr) return dropped(SIPSTEER_DROP_NO_TABLE);
+  const int vip = table->findVip(p.family, p.dst, p.dport);
+  if (vip >= 0) return toServer(m, frame, p, rx_port, *table, vip, now);
+  const int server = table->findServer(p.family, p.src, p.sport);
+  if (server >= 0) return fromServer(frame, p, *table, server, now);
+  return dropped(SIPSTEER_DROP_NOT_FOR_US);
+}
+
+bool Pipeline::serverMac(const RuntimeTable& table, const RtServer& s, uint8_t mac[6]) const noexcept {
+  (void)table;
+  if (s.flags & SIPSTEER_SERVER_F_MAC_SET) {
+    std::memcpy(mac, s.mac, 6);
+    return true;
+  }
+  const PortInfo& port = config_.ports[config_.server_port];
+  if (port.gateway_slot != NeighbourCache::kNone) return shared_.neighbours->lookup(port.gateway_slot, mac);
+  return shared_.neighbours->lookup(s.neighbour_slot, mac);
+}
+
+Pipeline::Verdict Pipeline::toServer(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, uint16_t rx_port,
+                                     const RuntimeTable& table, int vip_index, uint64_t now) noexcept {
+  (void)rx_port;
+  if (p.payload_length > config_.max_sip_size) return dropped(SIPSTEER_DROP_SIP_TOO_LARGE);
+  const RtVip& vip = table.vips()[vip_index];
+  const auto sip = payloadOf(frame, p);
+  sip::SipMessage msg;
+  sip::ScanOptions scan_options;
+  scan_options.want = sip::kWantCallId | sip::kWantCSeq;
+  const sip::ScanError error = sip::scan(sip, msg, scan_options);
+  if (error != sip::ScanError::kOK) {
+    bump(counters_->sip_errors[static_cast<uint8_t>(error)]);
+    return dropped(SIPSTEER_DROP_SIP_MALFORMED);
+  }
+  uint8_t client_mac[6];
+  std::memcpy(client_mac, frame + 6, 6);
+  const bool request = msg.is_request;
+  const bool expects_answer = request && msg.method != sip::Method::kAck;
+  uint64_t* vip_counters = counters_->vips[vip_index];
+  if (request) bump(vip_counters[SIPSTEER_VIP_REQUESTS]);
+
+  const uint64_t hash = callIdHash(table, sip, msg);
+  FlowEntry* entry = shared_.flows->lookup(hash);
+  int server = -1;
+  bool resteer = false;
+  if (entry != nullptr) {
+    server = table.serverById(loadRelaxed(entry->server_id));
+    if (server < 0 || !table.isLive(static_cast<uint16_t>(server))) {
+      if (server >= 0 && table.servers()[server].counter_slot != kNoIndex)
+        bump(counters_->servers[table.servers()[server].counter_slot][SIPSTEER_SERVER_RESTEERED]);
+      server = -1;
+      resteer = true;
+    }
+  }
+  if (server < 0) {
+    const uint16_t chosen = table.select(vip.pool, hash);
+    if (chosen == kNoIndex) {
+      if (expects_answer) return reply503(m, frame, p, table, vip_index, hash);
+      return dropped(SIPSTEER_DROP_NO_SERVER);
+    }
+    server = chosen;
+  }
+  const RtServer& srv = table.servers()[server];
+  uint8_t mac[6];
+  if (vip.mode == SIPSTEER_MODE_NAT && srv.family != p.family) return dropped(SIPSTEER_DROP_NO_SERVER);
+  if (!serverMac(table, srv, mac)) return dropped(SIPSTEER_DROP_NO_NEIGHBOUR);
+  if (vip.mode == SIPSTEER_MODE_NAT && !natDestination(frame, p, srv.addr, srv.port))
+    return dropped(SIPSTEER_DROP_IP_TTL_EXPIRED);
+  setMacs(frame, mac, config_.ports[config_.server_port].mac);
+  uint64_t* srv_counters =
+      srv.counter_slot != kNoIndex ? counters_->servers[srv.counter_slot] : nullptr;
+
+  if (entry == nullptr || resteer) {
+    bool is_new = false;
+    if (entry == nullptr) entry = shared_.flows->insert(hash, &is_new);
+    if (entry == nullptr) {
+      bump(counters_->drops[SIPSTEER_DROP_FLOW_TABLE_FULL]);  // forwarded, just not pinned
+    } else {
+      storeRelaxed(entry->server_id, srv.server_id);
+      storeRelaxed(entry->pending_since, uint64_t{0});
+      if (is_new) {
+        entry->vip = static_cast<uint16_t>(vip_index);
+        entry->flags = 0;
+        entry->family = p.family;
+        entry->client = p.src;
+        entry->client_port = p.sport;
+        std::memcpy(entry->client_mac, client_mac, 6);
+        entry->last_seen = now;
+        FlowTable::publish(entry, hash);
+        bump(vip_counters[SIPSTEER_VIP_NEW_DIALOGS]);
+        if (srv_counters) bump(srv_counters[SIPSTEER_SERVER_NEW_DIALOGS]);
+      }
+    }
+  }
+  if (entry != nullptr) {
+    storeRelaxed(entry->last_seen, now);
+    if (request && msg.method == sip::Method::kBye)
+      storeRelaxed(entry->flags, static_cast<uint8_t>(loadRelaxed(entry->flags) | kFlowClosing));
+    if (expects_answer) {
+      const uint64_t pending = loadRelaxed(entry->pending_since);
+      if (pending == 0) {
+        storeRelaxed(entry->pending_since, now);
+      } else if (now - pending > config_.unanswered_ticks) {
+        // Still unanswered after the window (e.g. the retransmission of a
+        // request the server ignored): a passive health signal.
+        if (srv_counters) bump(srv_counters[SIPSTEER_SERVER_UNANSWERED]);
+        storeRelaxed(entry->pending_since, now);
+      }
+    }
+  }
+  if (srv_counters && request) bump(srv_counters[SIPSTEER_SERVER_REQUESTS]);
+  return Verdict::kToServer;
+}
+
+Pipeline::Verdict Pipeline::fromServer(uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table,
+                                       int server, uint64_t now) noexcept {
+  const RtServer& srv = table.servers()[server];
+  if (p.payload_length > config_.max_sip_size) return dropped(SIPSTEER_DROP_SIP_TOO_LARGE);
+  const auto sip = payloadOf(frame, p);
+  sip::SipMessage msg;
+  sip::ScanOptions scan_options;
+  scan_options.want = sip::kWantCallId | sip::kWantCSeq;
+  const sip::ScanError error = sip::scan(sip, msg, scan_options);
+  if (error != sip::ScanError::kOK) {
+    bump(counters_->sip_errors[static_cast<uint8_t>(error)]);
+    return dropped(SIPSTEER_DROP_SIP_MALFORMED);
+  }
+  FlowEntry* entry = shared_.flows->lookup(callIdHash(table, sip, msg));
+  uint16_t vip = kNoIndex;
+  if (entry != nullptr) {
+    const uint16_t v = loadRelaxed(entry->vip);
+    if (v < table.vips().size() && table.vips()[v].family == p.family) vip = v;
+  }
+  if (vip == kNoIndex) vip = srv.unnat_vip;
+  // DSR servers answer clients directly; what reaches us from them is not ours.
+  if (vip == kNoIndex || table.vips()[vip].mode != SIPSTEER_MODE_NAT) return dropped(SIPSTEER_DROP_NOT_FOR_US);
+  const RtVip& v = table.vips()[vip];
+
+  uint8_t mac[6];
+  const PortInfo& port = config_.ports[config_.client_port];
+  if (entry != nullptr && loadRelaxed(entry->family) == p.family &&
+      std::memcmp(entry->client.bytes, p.dst.bytes, 16) == 0) {
+    std::memcpy(mac, entry->client_mac, 6);  // back to the L2 hop the dialog came from
+  } else if (port.gateway_slot == NeighbourCache::kNone || !shared_.neighbours->lookup(port.gateway_slot, mac)) {
+    return dropped(SIPSTEER_DROP_NO_NEIGHBOUR);
+  }
+  if (!natSource(frame, p, v.addr, v.port)) return dropped(SIPSTEER_DROP_IP_TTL_EXPIRED);
+  setMacs(frame, mac, port.mac);
+
+  uint64_t* srv_counters = srv.counter_slot != kNoIndex ? counters_->servers[srv.counter_slot] : nullptr;
+  if (!msg.is_request) {
+    if (srv_counters) bump(srv_counters[SIPSTEER_SERVER_RESPONSES]);
+    bump(counters_->vips[vip][SIPSTEER_VIP_RESPONSES]);
+  }
+  if (entry != nullptr) {
+    storeRelaxed(entry->last_seen, now);
+    uint8_t flags = loadRelaxed(entry->flags);
+    if (!msg.is_request) {
+      storeRelaxed(entry->pending_since, uint64_t{0});
+      if (msg.cseq_method == sip::Method::kInvite && msg.status_code >= 200) {
+        if (msg.status_code < 300) flags |= kFlowConfirmed;
+        else if (!(flags & kFlowConfirmed)) flags |= kFlowClosing;  // call attempt failed
+      }
+    } else if (msg.method == sip::Method::kBye) {
+      flags |= kFlowClosing;
+    }
+    storeRelaxed(entry->flags, flags);
+  }
+  return Verdict::kToClient;
+}
+
+Pipeline::Verdict Pipeline::reply503(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p,
+                                     const RuntimeTable& table, int vip_index, uint64_t hash) noexcept {
+  const auto sip = payloadOf(frame, p);
+  sip::SipMessage msg;
+  sip::ScanOptions scan_options;
+  scan_options.want = sip::kWantCallId | sip::kWantCSeq | sip::kWantVia | sip::kWantFromTo;
+  if (sip::scan(sip, msg, scan_options) != sip::ScanError::kOK) return dropped(SIPSTEER_DROP_NO_SERVER);
+  const RtVip& vip = table.vips()[vip_index];
+  const size_t length = buildServiceUnavailable(sip, table.pool(vip.pool).retry_after_s, hash, scratch_,
+                                                sizeof scratch_);
+  if (length == 0) return dropped(SIPSTEER_DROP_NO_SERVER);
+  const uint16_t dport = responsePort(sip, msg, p.sport);
+  const size_t capacity = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m);
+  const size_t frame_length = turnAroundUdp(frame, capacity, p, dport, scratch_, length);
+  if (frame_length == 0) return dropped(SIPSTEER_DROP_NO_SERVER);
+  m->data_len = static_cast<uint16_t>(frame_length);
+  m->pkt_len = static_cast<uint32_t>(frame_length);
+  bump(counters_->vips[vip_index][SIPSTEER_VIP_SYNTH_503]);
+  return Verdict::kBack;
+}
+
+}  // namespace sipsteer::dp
