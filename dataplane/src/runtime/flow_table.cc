@@ -41,6 +41,7 @@ FlowTable* FlowTable::create(const std::string& name, uint32_t capacity, rte_rcu
     delete t;
     return nullptr;
   }
+  t->rcu_ = qsbr != nullptr;
   if (qsbr != nullptr) {
     rte_hash_rcu_config rcu{};
     rcu.v = qsbr;
@@ -105,8 +106,10 @@ bool FlowTable::sweep(uint64_t now_tsc, uint64_t idle_ticks, uint64_t closing_ti
         // Delete from the hash first, then clear the key: a worker that still
         // holds this entry (looked up before the delete) writes into a slot
         // the RCU reclaim keeps unused until it reports quiescence.
-        if (rte_hash_del_key_with_hash(hash_, &key, static_cast<hash_sig_t>(key)) >= 0 ||
-            lookup(key) == nullptr) {
+        const int32_t pos = rte_hash_del_key_with_hash(hash_, &key, static_cast<hash_sig_t>(key));
+        // Without RCU (single-threaded tests) nothing frees the position for us.
+        if (pos >= 0 && !rcu_) rte_hash_free_key_with_position(hash_, pos);
+        if (pos >= 0 || lookup(key) == nullptr) {
           __atomic_store_n(&e.key, uint64_t{0}, __ATOMIC_RELEASE);
           ++stats.expired;
         }

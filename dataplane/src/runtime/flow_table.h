@@ -59,7 +59,8 @@ inline void storeRelaxed(T& field, T value) noexcept {
 class FlowTable {
  public:
   // `capacity` dialogs; `qsbr` is the workers' RCU variable, used to reclaim
-  // deleted positions only after every worker has moved on.
+  // deleted positions only after every worker has moved on (nullptr: no
+  // concurrent readers, positions are freed at once; tests only).
   static FlowTable* create(const std::string& name, uint32_t capacity, rte_rcu_qsbr* qsbr,
                            int socket_id, std::string& error);
   ~FlowTable();
@@ -98,6 +99,7 @@ class FlowTable {
   uint32_t capacity_ = 0;
   uint32_t positions_ = 0;
   uint32_t sweep_cursor_ = 0;
+  bool rcu_ = false;  // deleted positions are reclaimed through RCU
   size_t memory_bytes_ = 0;
 };
 
