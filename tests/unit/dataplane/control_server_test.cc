@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <sipsteer/core/table_builder.h>
+#include <arpa/inet.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <atomic>
 #include <thread>

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
 
 namespace sipsteer::dp::testing {
 namespace {
@@ -17,9 +20,12 @@ rte_mempool* g_pool = nullptr;
 class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    const char* args[] = {"dataplane_dpdk_test", "--no-huge", "--no-pci", "-m", "256", "--in-memory",
-                          "--no-shconf", "--no-telemetry", "--log-level=error", "-l", "0",
-                          "--file-prefix=sipsteer_unit"};
+    // --no-shconf and a per-process file prefix: parallel test binaries
+    // (ctest -j) never share state. (--in-memory is refused with --no-huge,
+    // which implies legacy memory.)
+    const std::string prefix = "--file-prefix=sipsteer_unit_" + std::to_string(::getpid());
+    const char* args[] = {"dataplane_dpdk_test", "--no-huge", "--no-pci", "-m", "256", "--no-shconf",
+                          "--no-telemetry", "--log-level=error", "-l", "0", prefix.c_str()};
     int argc = static_cast<int>(sizeof args / sizeof args[0]);
     if (rte_eal_init(argc, const_cast<char**>(args)) < 0) {
       std::fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
@@ -33,7 +39,11 @@ class EalEnvironment : public ::testing::Environment {
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
+    const std::string runtime_dir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    // EAL leaves its (empty) runtime directory behind; tests leave nothing.
+    std::error_code ec;
+    std::filesystem::remove_all(runtime_dir, ec);
   }
 };
 

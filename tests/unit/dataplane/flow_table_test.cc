@@ -1,7 +1,7 @@
 #include "runtime/flow_table.h"
 
 #include <gtest/gtest.h>
-#include <rte_lcore.h>
+#include <rte_memory.h>
 
 #include <memory>
 
