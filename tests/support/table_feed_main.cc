@@ -3,9 +3,9 @@
 // a running sipsteer-dp over the control socket and prints the ACK; can also
 // print counters and events.
 //
-//   sipsteer-table-feed --socket /run/sipsteer/dataplane.sock \
-//       --vip 198.18.0.10:5060 --mode nat \
-//       --server 198.18.2.1:5060,weight=2 --server 198.18.2.2:5060,state=draining \
+//   sipsteer-table-feed --socket /run/sipsteer/dataplane.sock
+//       --vip 198.18.0.10:5060 --mode nat
+//       --server 198.18.2.1:5060,weight=2 --server 198.18.2.2:5060,state=draining
 //       [--counters] [--events SECONDS]
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>

@@ -57,7 +57,7 @@ class PipelineIcmpTest : public PipelineFixture, public ::testing::WithParamInte
 };
 
 INSTANTIATE_TEST_SUITE_P(Families, PipelineIcmpTest, ::testing::Values(4, 6),
-                         [](const auto& info) { return info.param == 4 ? "Ipv4" : "Ipv6"; });
+                         [](const auto& param_info) { return param_info.param == 4 ? "Ipv4" : "Ipv6"; });
 
 TEST_P(PipelineIcmpTest, ValidatedUnreachableTakesServerDownAndRetransmissionMoves) {
   start(SIPSTEER_MODE_NAT);
@@ -106,7 +106,9 @@ TEST_P(PipelineIcmpTest, UnmatchedIcmpChangesNothing) {
   // Path MTU discovery (IPv4 code 4) is not a death notice.
   const Bytes pmtu = unreachable(n, forwarded, 4);
   for (const Bytes& f : {spoof1, spoof2, spoof3}) EXPECT_TRUE(send(f).empty());
-  if (family() == 4) EXPECT_TRUE(send(pmtu).empty());
+  if (family() == 4) {
+    EXPECT_TRUE(send(pmtu).empty());
+  }
   EXPECT_EQ(drops(SIPSTEER_DROP_ICMP_NO_FLOW), family() == 4 ? 4u : 3u);
   EXPECT_TRUE(slot_->current()->isLive(static_cast<uint16_t>(serverIndexOf(serverAddr(n)))));
   EXPECT_EQ(counters_->icmp_validated, 0u);

@@ -58,7 +58,7 @@ class PipelineTest : public PipelineFixture, public ::testing::WithParamInterfac
 };
 
 INSTANTIATE_TEST_SUITE_P(Families, PipelineTest, ::testing::Values(4, 6),
-                         [](const auto& info) { return info.param == 4 ? "Ipv4" : "Ipv6"; });
+                         [](const auto& param_info) { return param_info.param == 4 ? "Ipv4" : "Ipv6"; });
 
 TEST_P(PipelineTest, NoTableYet) {
   EXPECT_TRUE(send(request("a")).empty());
@@ -228,8 +228,11 @@ TEST_P(PipelineTest, MalformedSipIsCountedByReason) {
   for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>(i * 37 + 11);
   EXPECT_TRUE(send(udpFrame(clientFrame(family()), garbage)).empty());
   EXPECT_EQ(drops(SIPSTEER_DROP_SIP_MALFORMED), 2u);
+  config_.max_sip_size = 1000;
+  pipeline_ = std::make_unique<Pipeline>(config_, PipelineShared{slot_.get(), flows_, neighbours_.get(), events_},
+                                         counters_);
   r.omit_call_id = false;
-  r.body = std::string(9000, 'b');
+  r.body = std::string(1200, 'b');
   EXPECT_TRUE(send(udpFrame(clientFrame(family()), sipRequest(r))).empty());
   EXPECT_EQ(drops(SIPSTEER_DROP_SIP_TOO_LARGE), 1u);
 }
