@@ -19,6 +19,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # lab: namespaces, SIP peers, DNS, capture, Prometheus server
   iproute2 iputils-ping sip-tester dnsmasq-base tcpdump curl procps
+  ethtool  # veth checksum offload off: packet sockets see partial checksums
   prometheus dnsutils
 )
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "config/dataplane_config.h"
@@ -151,6 +152,10 @@ int main(int argc, char** argv) {
   }
   engine.reset();
   rte_mempool_free(pool);
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();
+  // EAL leaves its runtime directory (/var/run/dpdk/<prefix>) behind.
+  std::error_code ec;
+  std::filesystem::remove_all(runtime_dir, ec);
   return 0;
 }

@@ -140,10 +140,21 @@ void parseIpv6(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
       return;
     case 0:   // hop-by-hop
     case 43:  // routing
-    case 60:  // destination options
+    case 60: {  // destination options
       // Extension headers other than Fragment are the IPv6 twin of IPv4
-      // options: not forwarded on the SIP path.
-      return drop(out, SIPSTEER_DROP_IP_OPTIONS);
+      // options: not forwarded on the SIP path. Walk (a bounded number of)
+      // them only to tell SIP from the rest (MLD reports carry hop-by-hop).
+      uint32_t at = l3 + 40;
+      uint8_t next = out.ip_proto;
+      for (int n = 0; n < 4 && (next == 0 || next == 43 || next == 60); ++n) {
+        if (at + 8 > l3 + 40 + payload) return drop(out, SIPSTEER_DROP_TRUNCATED);
+        next = data[at];
+        at += (data[at + 1] + 1u) * 8u;
+      }
+      if (next == kProtoUdp || next == kProtoFragment6) return drop(out, SIPSTEER_DROP_IP_OPTIONS);
+      out.kind = PacketKind::kOther;
+      return;
+    }
     default:
       out.kind = PacketKind::kOther;
   }
