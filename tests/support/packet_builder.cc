@@ -215,6 +215,67 @@ std::vector<Bytes> fragmentFrame(const Bytes& frame, size_t mtu, uint32_t ident)
   return out;
 }
 
+Bytes reassembleFrames(const std::vector<Bytes>& fragments) {
+  if (fragments.empty() || fragments[0].size() < 14) return {};
+  const bool v4 = get16(fragments[0], 12) == kEtherIpv4;
+  const size_t fixed = 14 + (v4 ? 20 : 40);
+  Bytes data;
+  std::vector<bool> have;
+  Bytes first_header;
+  uint8_t next_header = 0;
+  size_t total = 0;
+  bool saw_last = false;
+  for (const Bytes& f : fragments) {
+    if (f.size() < fixed + (v4 ? 0 : 8)) return {};
+    size_t offset, start, length;
+    bool more;
+    if (v4) {
+      const uint16_t frag = get16(f, 14 + 6);
+      offset = (frag & 0x1fff) * 8u;
+      more = frag & 0x2000;
+      start = fixed;
+      length = get16(f, 14 + 2) - 20u;
+    } else {
+      if (f[20] != 44) return {};
+      const uint16_t frag = get16(f, 54 + 2);
+      offset = frag & 0xfff8;
+      more = frag & 1;
+      next_header = f[54];
+      start = fixed + 8;
+      length = get16(f, 18) - 8u;
+    }
+    if (start + length > f.size()) return {};
+    if (offset == 0) first_header.assign(f.begin(), f.begin() + static_cast<long>(fixed));
+    if (!more) {
+      saw_last = true;
+      total = offset + length;
+    }
+    if (data.size() < offset + length) {
+      data.resize(offset + length);
+      have.resize(offset + length, false);
+    }
+    for (size_t i = 0; i < length; ++i) {
+      data[offset + i] = f[start + i];
+      have[offset + i] = true;
+    }
+  }
+  if (!saw_last || first_header.empty() || data.size() != total) return {};
+  for (bool b : have)
+    if (!b) return {};
+  Bytes out = first_header;
+  if (v4) {
+    set16(out, 14 + 2, static_cast<uint16_t>(20 + total));
+    set16(out, 14 + 6, 0);
+    set16(out, 14 + 10, 0);
+    set16(out, 14 + 10, static_cast<uint16_t>(~onesComplementSum({out.data() + 14, 20})));
+  } else {
+    set16(out, 18, static_cast<uint16_t>(total));
+    out[20] = next_header;
+  }
+  putBytes(out, data);
+  return out;
+}
+
 Bytes icmpUnreachableFrame(const Mac& src_mac, const Mac& dst_mac, const IpAddr& reporter,
                            const IpAddr& to, uint8_t code, const Bytes& quoted_frame,
                            size_t quote_limit) {

@@ -56,6 +56,12 @@ Bytes udpFrame(const UdpFrameSpec& spec, std::string_view payload);
 // extension header with identification `ident`.
 std::vector<Bytes> fragmentFrame(const Bytes& frame, size_t mtu, uint32_t ident = 0x5eed);
 
+// The inverse of fragmentFrame for checking fragments a program emitted:
+// joins fragments (any order, no VLAN) into one unfragmented frame with the
+// first fragment's L2 and IP header (lengths and IPv4 checksum recomputed).
+// Empty if they do not form one complete packet.
+Bytes reassembleFrames(const std::vector<Bytes>& fragments);
+
 // ICMP destination unreachable (v4 type 3 / v6 type 1) sent by `reporter` to
 // `to`, quoting the IP packet inside `quoted_frame` (an Ethernet frame, no
 // VLAN), truncated so the ICMP packet stays within 576 (v4) / 1280 (v6) bytes

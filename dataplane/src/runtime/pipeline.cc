@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "pkt/checksum.h"
 #include "pkt/rewrite.h"
 #include "pkt/sip_reply.h"
 
@@ -26,11 +27,31 @@ uint64_t callIdHash(const RuntimeTable& table, std::span<const uint8_t> sip, con
 }  // namespace
 
 Pipeline::Pipeline(const PipelineConfig& config, const PipelineShared& shared, WorkerCounters* counters)
-    : config_(config), shared_(shared), counters_(counters) {}
+    : config_(config), shared_(shared), counters_(counters) {
+  if (config_.frag_max_flows != 0)
+    fragments_ = FragmentReassembler::create(config_.frag_max_flows, config_.frag_timeout_ticks);
+}
+
+Pipeline::~Pipeline() = default;
+
+bool Pipeline::enqueue(uint16_t port, rte_mbuf* m) noexcept {
+  if (tx_->count[port] == kTxRoom) {
+    bump(counters_->drops[SIPSTEER_DROP_TX_FULL]);
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  tx_->pkts[port][tx_->count[port]++] = m;
+  return true;
+}
 
 void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& tx, uint64_t now) noexcept {
   const RuntimeTable* table = shared_.table->current();
   uint64_t* port_counters = counters_->ports[rx_port];
+  tx_ = &tx;
+  if (fragments_) {
+    const uint32_t given_up = fragments_->expire(now);
+    if (given_up != 0) bump(counters_->drops[SIPSTEER_DROP_FRAG_INCOMPLETE], given_up);
+  }
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
     rte_mbuf* m = pkts[i];
@@ -47,11 +68,13 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
       case Verdict::kBack:
         out = rx_port;
         break;
+      case Verdict::kConsumed:
+        continue;
       default:
         rte_pktmbuf_free(m);
         continue;
     }
-    tx.pkts[out][tx.count[out]++] = m;
+    enqueue(out, m);
   }
 }
 
@@ -83,8 +106,7 @@ Pipeline::Verdict Pipeline::handle(rte_mbuf* m, uint16_t rx_port, const RuntimeT
     case PacketKind::kIcmpError:
       return handleIcmp(frame, p, table, now);
     case PacketKind::kFragment:
-      // Reassembly is not in this build: see docs/dataplane.md (fragments).
-      return dropped(SIPSTEER_DROP_FRAG_INCOMPLETE);
+      return handleFragment(m, p, rx_port, table, now);
     case PacketKind::kOther:
       bump(counters_->ports[rx_port][SIPSTEER_PORT_PASSED]);
       return Verdict::kDrop;
@@ -268,23 +290,98 @@ Pipeline::Verdict Pipeline::fromServer(uint8_t* frame, const ParsedPacket& p, co
 
 Pipeline::Verdict Pipeline::reply503(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p,
                                      const RuntimeTable& table, int vip_index, uint64_t hash) noexcept {
+  // `frame` holds the request (the mbuf's own data, or the contiguous copy
+  // of a reassembled one); the reply goes out in `m`'s first segment.
   const auto sip = payloadOf(frame, p);
   sip::SipMessage msg;
   sip::ScanOptions scan_options;
   scan_options.want = sip::kWantCallId | sip::kWantCSeq | sip::kWantVia | sip::kWantFromTo;
   if (sip::scan(sip, msg, scan_options) != sip::ScanError::kOK) return dropped(SIPSTEER_DROP_NO_SERVER);
   const RtVip& vip = table.vips()[vip_index];
-  const size_t length = buildServiceUnavailable(sip, table.pool(vip.pool).retry_after_s, hash, scratch_,
-                                                sizeof scratch_);
+  const size_t length = buildServiceUnavailable(sip, table.pool(vip.pool).retry_after_s, hash, reply_,
+                                                sizeof reply_);
   if (length == 0) return dropped(SIPSTEER_DROP_NO_SERVER);
   const uint16_t dport = responsePort(sip, msg, p.sport);
+  if (m->nb_segs > 1) {
+    rte_pktmbuf_free(m->next);
+    m->next = nullptr;
+    m->nb_segs = 1;
+    m->pkt_len = m->data_len;
+  }
+  uint8_t* out = rte_pktmbuf_mtod(m, uint8_t*);
+  if (out != frame) {
+    if (rte_pktmbuf_data_len(m) < p.l4_offset) return dropped(SIPSTEER_DROP_NO_SERVER);
+    std::memcpy(out, frame, p.l4_offset);
+  }
   const size_t capacity = rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m);
-  const size_t frame_length = turnAroundUdp(frame, capacity, p, dport, scratch_, length);
+  const size_t frame_length = turnAroundUdp(out, capacity, p, dport, reply_, length);
   if (frame_length == 0) return dropped(SIPSTEER_DROP_NO_SERVER);
   m->data_len = static_cast<uint16_t>(frame_length);
   m->pkt_len = static_cast<uint32_t>(frame_length);
   bump(counters_->vips[vip_index][SIPSTEER_VIP_SYNTH_503]);
   return Verdict::kBack;
+}
+
+Pipeline::Verdict Pipeline::handleFragment(rte_mbuf* m, const ParsedPacket& p, uint16_t rx_port,
+                                           const RuntimeTable* table, uint64_t now) noexcept {
+  if (!fragments_) return dropped(SIPSTEER_DROP_FRAG_INCOMPLETE);
+  uint32_t ident = 0;
+  if (p.family == SIPSTEER_FAMILY_IPV6) ident = load32be(rte_pktmbuf_mtod(m, const uint8_t*) + p.l4_offset + 4);
+  rte_mbuf* whole = fragments_->add(m, p, now);
+  if (whole == nullptr) return Verdict::kConsumed;  // held until complete (or on the death row)
+  const uint32_t length = rte_pktmbuf_pkt_len(whole);
+  if (length > sizeof scratch_) {
+    rte_pktmbuf_free(whole);
+    dropped(SIPSTEER_DROP_SIP_TOO_LARGE);
+    return Verdict::kConsumed;
+  }
+  const void* data = rte_pktmbuf_read(whole, 0, length, scratch_);
+  if (data != scratch_) std::memcpy(scratch_, data, length);
+  // rte_ip_frag leaves the reassembled IPv4 header's checksum zeroed.
+  if (p.family == SIPSTEER_FAMILY_IPV4) {
+    uint8_t* ip = scratch_ + p.l3_offset;
+    const uint16_t ihl = static_cast<uint16_t>((ip[0] & 0x0f) * 4);
+    store16be(ip + 10, 0);
+    store16be(ip + 10, static_cast<uint16_t>(~checksumSum(ip, ihl)));
+  }
+  ParseOptions options;
+  options.verify_ipv4_checksum = false;
+  options.verify_l4_checksum = config_.verify_checksums;
+  ParsedPacket whole_p;
+  parsePacket(scratch_, length, options, whole_p);
+  Verdict verdict = Verdict::kDrop;
+  if (whole_p.kind == PacketKind::kUdp) {
+    verdict = handleUdp(whole, scratch_, whole_p, rx_port, table, now);
+  } else if (whole_p.kind == PacketKind::kDrop) {
+    dropped(static_cast<sipsteer_drop_reason>(whole_p.drop_reason));
+  } else {
+    bump(counters_->ports[rx_port][SIPSTEER_PORT_PASSED]);
+  }
+  uint16_t out_port = rx_port;
+  switch (verdict) {
+    case Verdict::kBack:  // a 503, already one segment
+      enqueue(rx_port, whole);
+      return Verdict::kConsumed;
+    case Verdict::kToServer:
+      out_port = config_.server_port;
+      break;
+    case Verdict::kToClient:
+      out_port = config_.client_port;
+      break;
+    default:
+      rte_pktmbuf_free(whole);
+      return Verdict::kConsumed;
+  }
+  rte_mbuf* frames[kTxRoom];
+  const uint16_t room = static_cast<uint16_t>(kTxRoom - tx_->count[out_port]);
+  const uint16_t n = splitReassembled(whole, scratch_, whole_p, ident, frames, room);
+  if (n == 0) {
+    rte_pktmbuf_free(whole);
+    dropped(SIPSTEER_DROP_TX_FULL);
+    return Verdict::kConsumed;
+  }
+  for (uint16_t i = 0; i < n; ++i) enqueue(out_port, frames[i]);
+  return Verdict::kConsumed;
 }
 
 }  // namespace sipsteer::dp

@@ -10,10 +10,12 @@
 #include <sipsteer/abi/events.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "pkt/packet_parser.h"
 #include "runtime/counters.h"
 #include "runtime/flow_table.h"
+#include "runtime/fragments.h"
 #include "runtime/neighbour_cache.h"
 #include "runtime/table_slot.h"
 
@@ -23,6 +25,9 @@ struct rte_ring;
 namespace sipsteer::dp {
 
 constexpr uint16_t kMaxBurst = 64;
+// Frames one burst may emit per port: a completed reassembly turns one
+// received fragment into up to RTE_LIBRTE_IP_FRAG_MAX_FRAG (8) frames.
+constexpr uint16_t kTxRoom = kMaxBurst * 4;
 
 enum class PortRole : uint8_t { kClient = 1, kServer = 2, kBoth = 3 };
 
@@ -45,6 +50,8 @@ struct PipelineConfig {
   uint32_t max_sip_size = 8192;  // bytes of UDP payload
   uint64_t unanswered_ticks = 0;  // TSC ticks a request may wait for a response
   bool verify_checksums = true;   // software check when the NIC did not
+  uint32_t frag_max_flows = 0;     // fragment sets reassembled at once; 0 = drop fragments
+  uint64_t frag_timeout_ticks = 0;  // TSC ticks a fragment set may take to complete
 };
 
 struct PipelineShared {
@@ -55,13 +62,14 @@ struct PipelineShared {
 };
 
 struct TxBatch {
-  rte_mbuf* pkts[kMaxPorts][kMaxBurst];
+  rte_mbuf* pkts[kMaxPorts][kTxRoom];
   uint16_t count[kMaxPorts];
 };
 
 class Pipeline {
  public:
   Pipeline(const PipelineConfig& config, const PipelineShared& shared, WorkerCounters* counters);
+  ~Pipeline();
 
   // Handles `n` (<= kMaxBurst) frames received on port index `rx_port`.
   // Frames to send are appended to `tx` (count[] must start at 0); the others
@@ -69,7 +77,8 @@ class Pipeline {
   void process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& tx, uint64_t now_tsc) noexcept;
 
  private:
-  enum class Verdict : uint8_t { kDrop, kToClient, kToServer, kBack };
+  // kConsumed: the packet was queued or kept (fragments) by the handler.
+  enum class Verdict : uint8_t { kDrop, kToClient, kToServer, kBack, kConsumed };
   Verdict handle(rte_mbuf* m, uint16_t rx_port, const RuntimeTable* table, uint64_t now) noexcept;
   Verdict handleUdp(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, uint16_t rx_port,
                     const RuntimeTable* table, uint64_t now) noexcept;
@@ -79,6 +88,9 @@ class Pipeline {
                      uint64_t now) noexcept;
   Verdict reply503(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table,
                    int vip, uint64_t hash) noexcept;
+  Verdict handleFragment(rte_mbuf* m, const ParsedPacket& p, uint16_t rx_port, const RuntimeTable* table,
+                         uint64_t now) noexcept;
+  bool enqueue(uint16_t port, rte_mbuf* m) noexcept;
   Verdict handleIcmp(uint8_t* frame, const ParsedPacket& p, const RuntimeTable* table,
                      uint64_t now) noexcept;
   Verdict handleArp(uint8_t* frame, const ParsedPacket& p, uint16_t rx_port,
@@ -97,8 +109,12 @@ class Pipeline {
   PipelineConfig config_;
   PipelineShared shared_;
   WorkerCounters* counters_;
-  // 503 bodies are built here, then copied into the request's mbuf.
+  std::unique_ptr<FragmentReassembler> fragments_;
+  TxBatch* tx_ = nullptr;  // the batch of the process() call in progress
+  // A reassembled packet is copied here (contiguous) to be steered.
   uint8_t scratch_[16384];
+  // 503 bodies are built here, then copied into the request's mbuf.
+  uint8_t reply_[4096];
 };
 
 }  // namespace sipsteer::dp

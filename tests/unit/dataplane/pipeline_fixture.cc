@@ -42,6 +42,8 @@ void PipelineFixture::SetUp() {
   p0.has_ipv6 = true;
   p0.ipv6 = toAddr(IpAddr::parse("fd00:5eed::2"));
   config_.unanswered_ticks = 2000;
+  config_.frag_max_flows = 64;
+  config_.frag_timeout_ticks = 5000;
   pipeline_ = std::make_unique<Pipeline>(config_, PipelineShared{slot_.get(), flows_, neighbours_.get(), events_},
                                          counters_);
 }

@@ -268,13 +268,74 @@ TEST_P(PipelineTest, UnansweredRequestsAreAPassiveSignal) {
   EXPECT_EQ(serverCounter(100 + static_cast<uint32_t>(n), SIPSTEER_SERVER_UNANSWERED), 1u);
 }
 
-TEST_P(PipelineTest, FragmentsAreCountedUntilReassembled) {
+TEST_P(PipelineTest, LargeInviteIsReassembledSteeredAndForwardedAsFragments) {
+  start(SIPSTEER_MODE_NAT);
+  SipRequestSpec r;
+  r.call_id = "big-invite";
+  r.body = std::string(3000, 'v');
+  const Bytes whole = udpFrame(clientFrame(family()), sipRequest(r));
+  auto frags = sipsteer::testing::fragmentFrame(whole, 1400);
+  ASSERT_EQ(frags.size(), 3u);
+  std::swap(frags[0], frags[2]);  // out of order on the wire
+  std::vector<Bytes> out;
+  uint16_t port = 99;
+  for (const Bytes& f : frags) {
+    for (auto& s : send(f)) {
+      out.push_back(s.frame);
+      port = s.port;
+    }
+  }
+  ASSERT_EQ(out.size(), 3u) << "forwarded as the fragments it came in as";
+  EXPECT_EQ(port, 0);
+  int server = 0;
+  for (const Bytes& f : out) {
+    const auto d = decodeFrame(f);
+    EXPECT_TRUE(d.ip_checksum_ok);
+    EXPECT_EQ(d.ttl, 63);
+    EXPECT_LE(f.size(), 14u + 1400u);
+    server = serverNumber(d);
+    EXPECT_NE(server, 0);
+    EXPECT_EQ(d.dst, serverAddr(server));
+  }
+  const Bytes joined = sipsteer::testing::reassembleFrames(out);
+  ASSERT_FALSE(joined.empty());
+  const auto d = decodeFrame(joined);
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_TRUE(d.l4_checksum_ok) << "UDP checksum updated for the whole datagram";
+  EXPECT_EQ(d.dst, serverAddr(server));
+  EXPECT_EQ(std::string(d.payload.begin(), d.payload.end()), sipRequest(r));
+  // The dialog is pinned like any other: the ACK goes to the same server.
+  EXPECT_EQ(serverNumber(forward(request("big-invite", "ACK"))), server);
+}
+
+TEST_P(PipelineTest, FragmentsThatNeverCompleteAreCounted) {
   start(SIPSTEER_MODE_NAT);
   SipRequestSpec r;
   r.body = std::string(2500, 'v');
-  for (const Bytes& f : sipsteer::testing::fragmentFrame(udpFrame(clientFrame(family()), sipRequest(r)), 1500))
-    send(f);
-  EXPECT_GE(drops(SIPSTEER_DROP_FRAG_INCOMPLETE), 2u);
+  const auto frags = sipsteer::testing::fragmentFrame(udpFrame(clientFrame(family()), sipRequest(r)), 1400);
+  EXPECT_TRUE(send(frags[0]).empty());
+  EXPECT_TRUE(send(frags[1]).empty());
+  EXPECT_EQ(drops(SIPSTEER_DROP_FRAG_INCOMPLETE), 0u);
+  now_ += 10000;  // past the 5000-tick reassembly timeout
+  forward(request("unrelated"));
+  EXPECT_EQ(drops(SIPSTEER_DROP_FRAG_INCOMPLETE), 2u);
+}
+
+TEST_P(PipelineTest, FragmentedRequestWithoutLiveServerGets503) {
+  core::TableSpec spec = defaultSpec(family(), SIPSTEER_MODE_NAT);
+  for (auto& s : spec.pools[0].servers) s.state = SIPSTEER_STATE_DOWN;
+  spec_ = spec;
+  publish(spec);
+  SipRequestSpec r;
+  r.body = std::string(2500, 'v');
+  std::vector<Sent> out;
+  for (const Bytes& f : sipsteer::testing::fragmentFrame(udpFrame(clientFrame(family()), sipRequest(r)), 1400))
+    for (auto& s : send(f)) out.push_back(s);
+  ASSERT_EQ(out.size(), 1u);
+  const auto d = decodeFrame(out[0].frame);
+  EXPECT_TRUE(d.l4_checksum_ok);
+  const std::string sip(d.payload.begin(), d.payload.end());
+  EXPECT_EQ(sip.rfind("SIP/2.0 503", 0), 0u) << sip;
 }
 
 TEST_P(PipelineTest, PortCountersCountEveryFrame) {
