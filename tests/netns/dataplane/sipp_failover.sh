@@ -98,6 +98,7 @@ log "$(cat "$tmp/feed.log")"
 uas_pid=()
 for i in 1 2 3; do
   ip netns exec $srv sipp -sn uas -i 198.18.2.$i -p 5060 -mp $((6000 + 10 * i)) -nostdin \
+    -trace_err -error_file "$tmp/uas$i.errors" \
     >"$tmp/uas$i.log" 2>&1 &
   uas_pid[$i]=$!
   pids+=($!)
@@ -173,7 +174,7 @@ log "server 3: validated ICMP unreachable=$icmp3, dialogs re-steered away=$moved
 # BYE with 200 while aborting it (a real server would say 481, which ends the
 # dialog for the client just the same): count them so the report says how
 # many "successful" calls were really dialogs lost with the dead server.
-orphans=$(cat "$tmp/uas1.log" "$tmp/uas2.log" | grep -ac 'unexpected BYE' || true)
+orphans=$(cat "$tmp/uas1.errors" "$tmp/uas2.errors" 2>/dev/null | grep -ac 'unexpected BYE' || true)
 log "dialogs of the dead server whose BYE was answered by a survivor (lost mid-dialog): $orphans"
 grep -E '^(drop|server|vip)' "$tmp/counters.txt" | sed 's/^/  /'
 [ "${icmp3:-0}" -ge 1 ] || fail "no validated ICMP from the killed server"
