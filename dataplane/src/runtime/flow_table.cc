@@ -3,6 +3,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 #include <cstring>
@@ -83,6 +84,21 @@ FlowEntry* FlowTable::lookup(uint64_t key) const noexcept {
   // Pairs with publish(): fields written before the key are visible.
   if (__atomic_load_n(&e->key, __ATOMIC_ACQUIRE) != key) return nullptr;
   return e;
+}
+
+void FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept {
+  const void* key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
+  hash_sig_t sigs[RTE_HASH_LOOKUP_BULK_MAX];
+  for (uint32_t i = 0; i < n; ++i) {
+    key_ptrs[i] = &keys[i];
+    sigs[i] = static_cast<hash_sig_t>(keys[i]);
+  }
+  if (rte_hash_lookup_with_hash_bulk(hash_, key_ptrs, sigs, n, positions) != 0) {
+    for (uint32_t i = 0; i < n; ++i) positions[i] = -1;
+    return;
+  }
+  for (uint32_t i = 0; i < n; ++i)
+    if (positions[i] >= 0) rte_prefetch0(&entries_[positions[i]]);
 }
 
 FlowEntry* FlowTable::insert(uint64_t key, bool* is_new) noexcept {

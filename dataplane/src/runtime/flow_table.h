@@ -69,6 +69,15 @@ class FlowTable {
 
   // Workers. nullptr on a miss (or an entry being published).
   FlowEntry* lookup(uint64_t key) const noexcept;
+  // Workers. Looks up `n` (<= 64) keys at once (rte_hash pipelines the
+  // bucket loads) and prefetches the entries found; positions[i] < 0 on a
+  // miss. Resolve each with entryAt() later in the burst.
+  void lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept;
+  FlowEntry* entryAt(int32_t position, uint64_t key) const noexcept {
+    if (position < 0) return nullptr;
+    FlowEntry* e = &entries_[position];
+    return __atomic_load_n(&e->key, __ATOMIC_ACQUIRE) == key ? e : nullptr;  // pairs with publish()
+  }
   // Workers. The entry for `key`, added if absent (*is_new then true; the
   // caller fills it and calls publish()); nullptr when the table is full.
   FlowEntry* insert(uint64_t key, bool* is_new) noexcept;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <sipsteer/abi/events.h>
+#include <sipsteer/core/sip_scanner.h>
 
 #include <cstdint>
 #include <memory>
@@ -77,14 +78,33 @@ class Pipeline {
   void process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& tx, uint64_t now_tsc) noexcept;
 
  private:
+  // What the first pass over a burst learnt about a SIP packet.
+  struct SipContext {
+    sip::SipMessage msg;
+    uint64_t hash = 0;
+    int32_t position = -1;   // flow-table position (bulk lookup), -1 = miss
+    int16_t vip = -1;        // destination VIP, or
+    int16_t server = -1;     // source server (replies to un-NAT)
+    uint8_t drop = 0;        // sipsteer_drop_reason + 1, 0 = none
+    uint8_t sip_error = 0;   // scanner's reason with SIP_MALFORMED
+  };
+  struct Staged {
+    ParsedPacket p;
+    SipContext sip;
+    bool steer = false;  // a SIP packet for the steering path
+  };
   // kConsumed: the packet was queued or kept (fragments) by the handler.
   enum class Verdict : uint8_t { kDrop, kToClient, kToServer, kBack, kConsumed };
-  Verdict handle(rte_mbuf* m, uint16_t rx_port, const RuntimeTable* table, uint64_t now) noexcept;
-  Verdict handleUdp(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, uint16_t rx_port,
+  // First pass: parse, find the VIP or server, scan the SIP, hash the Call-ID.
+  void stage(rte_mbuf* m, Staged& s, const RuntimeTable* table) noexcept;
+  bool stageSip(const uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table, SipContext& ctx) noexcept;
+  // Second pass.
+  Verdict handle(rte_mbuf* m, Staged& s, uint16_t rx_port, const RuntimeTable* table, uint64_t now) noexcept;
+  Verdict handleUdp(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, SipContext& ctx,
                     const RuntimeTable* table, uint64_t now) noexcept;
-  Verdict toServer(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, uint16_t rx_port,
-                   const RuntimeTable& table, int vip, uint64_t now) noexcept;
-  Verdict fromServer(uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table, int server,
+  Verdict toServer(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, const SipContext& ctx,
+                   const RuntimeTable& table, uint64_t now) noexcept;
+  Verdict fromServer(uint8_t* frame, const ParsedPacket& p, const SipContext& ctx, const RuntimeTable& table,
                      uint64_t now) noexcept;
   Verdict reply503(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table,
                    int vip, uint64_t hash) noexcept;
@@ -111,6 +131,8 @@ class Pipeline {
   WorkerCounters* counters_;
   std::unique_ptr<FragmentReassembler> fragments_;
   TxBatch* tx_ = nullptr;  // the batch of the process() call in progress
+  Staged staged_[kMaxBurst];
+  SipContext fragment_sip_;  // the reassembled packet being steered
   // A reassembled packet is copied here (contiguous) to be steered.
   uint8_t scratch_[16384];
   // 503 bodies are built here, then copied into the request's mbuf.

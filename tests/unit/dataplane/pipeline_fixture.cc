@@ -120,17 +120,25 @@ void PipelineFixture::learnServerMacs(const core::TableSpec& spec) {
 }
 
 std::vector<Sent> PipelineFixture::send(const Bytes& frame, uint16_t rx_port) {
-  rte_mbuf* m = toMbuf(frame);
-  EXPECT_NE(m, nullptr) << "frame of " << frame.size() << " bytes does not fit an mbuf";
-  if (m == nullptr) return {};
-  TxBatch tx{};
-  pipeline_->process(&m, 1, rx_port, tx, now_);
+  return sendBurst({frame}, rx_port);
+}
+
+std::vector<Sent> PipelineFixture::sendBurst(const std::vector<Bytes>& frames, uint16_t rx_port) {
+  std::vector<rte_mbuf*> burst;
+  for (const Bytes& frame : frames) {
+    rte_mbuf* m = toMbuf(frame);
+    EXPECT_NE(m, nullptr) << "frame of " << frame.size() << " bytes does not fit an mbuf";
+    if (m != nullptr) burst.push_back(m);
+  }
+  auto tx = std::make_unique<TxBatch>();
+  for (auto& c : tx->count) c = 0;
+  pipeline_->process(burst.data(), static_cast<uint16_t>(burst.size()), rx_port, *tx, now_);
   rte_rcu_qsbr_quiescent(qsbr_, 0);
   std::vector<Sent> out;
   for (uint16_t p = 0; p < kMaxPorts; ++p) {
-    for (uint16_t i = 0; i < tx.count[p]; ++i) {
-      out.push_back({p, fromMbuf(tx.pkts[p][i])});
-      rte_pktmbuf_free(tx.pkts[p][i]);
+    for (uint16_t i = 0; i < tx->count[p]; ++i) {
+      out.push_back({p, fromMbuf(tx->pkts[p][i])});
+      rte_pktmbuf_free(tx->pkts[p][i]);
     }
   }
   return out;

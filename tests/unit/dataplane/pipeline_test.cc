@@ -100,6 +100,42 @@ TEST_P(PipelineTest, ManyDialogsSpreadOverAllServersAndStick) {
   for (const auto& [id, s] : owner) EXPECT_EQ(serverNumber(forward(request(id, "BYE"))), s);
 }
 
+TEST_P(PipelineTest, BurstsKeepOrderAndAffinity) {
+  start(SIPSTEER_MODE_NAT);
+  std::vector<Bytes> burst;
+  for (int i = 0; i < 20; ++i) burst.push_back(request("burst-" + std::to_string(i)));
+  burst.push_back(request("burst-3", "ACK"));  // same dialog, same burst, not yet pinned
+  burst.push_back(Bytes(10, 0xff));            // a truncated frame in the middle
+  burst.push_back(request("burst-7", "BYE"));
+  const auto out = sendBurst(burst);
+  ASSERT_EQ(out.size(), 22u);
+  EXPECT_EQ(drops(SIPSTEER_DROP_TRUNCATED), 1u);
+  std::map<std::string, int> first;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const auto d = decodeFrame(out[i].frame);
+    const std::string sip(d.payload.begin(), d.payload.end());
+    const size_t at = sip.find("Call-ID: ");
+    ASSERT_NE(at, std::string::npos);
+    const std::string id = sip.substr(at + 9, sip.find("\r\n", at) - at - 9);
+    if (i < 20) {
+      EXPECT_EQ(id, "burst-" + std::to_string(i)) << "order kept";
+    }
+    const int s = serverNumber(d);
+    ASSERT_NE(s, 0);
+    if (first.count(id)) {
+      EXPECT_EQ(first[id], s) << id;
+    }
+    first.emplace(id, s);
+  }
+  EXPECT_EQ(counters_->vips[0][SIPSTEER_VIP_NEW_DIALOGS], 20u);
+  // The next burst finds every dialog pinned (bulk lookup hits).
+  std::vector<Bytes> again;
+  for (int i = 0; i < 20; ++i) again.push_back(request("burst-" + std::to_string(i), "INFO"));
+  const auto out2 = sendBurst(again);
+  ASSERT_EQ(out2.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(serverNumber(decodeFrame(out2[i].frame)), first["burst-" + std::to_string(i)]);
+}
+
 TEST_P(PipelineTest, ServerRepliesAreRewrittenBackToTheVip) {
   useTwoArms();
   start(SIPSTEER_MODE_NAT);
