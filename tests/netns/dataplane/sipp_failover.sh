@@ -68,18 +68,24 @@ ip netns exec $cli ethtool -K c0 tx off >/dev/null
 ip netns exec $srv ethtool -K s0 tx off >/dev/null
 
 # --- sipsteer-dp -----------------------------------------------------------
+# Two workers by default: two RX/TX queue pairs per port (af_packet fanout),
+# so dialogs' packets really do meet on different lcores (shared flow table,
+# RCU). On a small box the lcores share CPUs: --lcores maps them.
+workers=${DP_WORKERS:-2}
+lcores="0@0"
+for ((w = 1; w <= workers; w++)); do lcores="$lcores,$w@$((w % $(nproc)))"; done
 cat > "$tmp/sipsteer.yaml" <<YAML
 dataplane:
-  eal_args: [--no-huge, --no-pci, -m, "256", -l, "0-1", --no-shconf, --file-prefix=dp$id,
+  eal_args: [--no-huge, --no-pci, -m, "256", "--lcores=$lcores", --no-shconf, --file-prefix=dp$id,
              --log-level=error, --no-telemetry]
-  workers: 1
+  workers: $workers
   idle_polls: 32
   idle_backoff_us: 200
   affinity: {max_dialogs: 65536, idle_timeout_s: 7200, after_bye_s: 32}
   control_socket: $tmp/dp.sock
   ports:
-    - {name: outside, device: "net_af_packet0,iface=dpc", role: client, ipv4: 198.18.1.254/24}
-    - {name: inside, device: "net_af_packet1,iface=dps", role: server, ipv4: 198.18.2.254/24}
+    - {name: outside, device: "net_af_packet0,iface=dpc,qpairs=$workers", role: client, ipv4: 198.18.1.254/24}
+    - {name: inside, device: "net_af_packet1,iface=dps,qpairs=$workers", role: server, ipv4: 198.18.2.254/24}
 YAML
 ip netns exec $app "$dp_bin" --config "$tmp/sipsteer.yaml" >"$tmp/dp.log" 2>&1 &
 pids+=($!)
@@ -156,6 +162,7 @@ log "phase 2: 300 calls at 30/s with 1 s call hold; server 3 (weight 2) killed a
 during=$!
 sleep 3
 kill -9 "${uas_pid[3]}"
+wait "${uas_pid[3]}" 2>/dev/null || true
 log "killed sipp UAS 3 (pid ${uas_pid[3]})"
 established_on_3=$(counters | awk '$1=="server" && $2==3 { for (i=3;i<NF;i++) if ($i=="requests") print $(i+1) }')
 log "phase 3: 150 new calls at 30/s, started right after the kill"
