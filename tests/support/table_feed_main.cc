@@ -139,13 +139,13 @@ int main(int argc, char** argv) {
   bool counters = false;
   double events_seconds = 0;
   app.add_option("--socket", socket_path, "dataplane control socket");
-  app.add_option("--vip", vips, "VIP ADDR:PORT (repeatable; all share the one pool)");
+  app.add_option("--vip", vips, "VIP ADDR:PORT or [ADDR6]:PORT (repeatable; a VIP uses the servers of its family)");
   app.add_option("--mode", mode, "nat or dsr")->check(CLI::IsMember({"nat", "dsr"}));
   app.add_option("--server", servers, "ADDR:PORT[,weight=N][,priority=N][,state=S][,id=N][,mac=M]");
   app.add_option("--generation", generation, "table generation (default: the dataplane's + 1)");
   app.add_option("--ring-size", ring_size, "Maglev ring size (prime)");
   app.add_option("--retry-after", retry_after, "Retry-After of synthesised 503s, seconds");
-  app.add_option("--pool-id", pool_id, "stable pool id");
+  app.add_option("--pool-id", pool_id, "stable id of the IPv4 pool (the IPv6 pool gets the next one)");
   app.add_option("--hash-key", key_hex, "32 hex digits (default: fixed test key)");
   app.add_flag("--counters", counters, "print the dataplane's counters");
   app.add_option("--events", events_seconds, "print events for this many seconds");
@@ -170,19 +170,28 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sipsteer-table-feed: --hash-key: expected 32 hex digits\n");
       return 2;
     }
-    core::PoolSpec pool;
-    pool.pool_id = pool_id;
-    pool.ring_size = ring_size;
-    pool.retry_after_s = retry_after;
+    // One pool per address family (a nat VIP needs servers of its family):
+    // IPv4 servers and VIPs in one, IPv6 in the other.
+    core::PoolSpec pools[2];
+    for (int f = 0; f < 2; ++f) {
+      pools[f].pool_id = pool_id + static_cast<uint32_t>(f);
+      pools[f].ring_size = ring_size;
+      pools[f].retry_after_s = retry_after;
+    }
     for (uint32_t i = 0; i < servers.size(); ++i) {
       core::ServerSpec s;
       if (!parseServer(servers[i], i, s, error)) {
         std::fprintf(stderr, "sipsteer-table-feed: %s\n", error.c_str());
         return 2;
       }
-      pool.servers.push_back(s);
+      pools[s.family == SIPSTEER_FAMILY_IPV6 ? 1 : 0].servers.push_back(s);
     }
-    spec.pools.push_back(pool);
+    uint16_t pool_index[2] = {0, 0};
+    for (int f = 0; f < 2; ++f) {
+      if (pools[f].servers.empty()) continue;
+      pool_index[f] = static_cast<uint16_t>(spec.pools.size());
+      spec.pools.push_back(pools[f]);
+    }
     for (const std::string& v : vips) {
       core::VipSpec vip;
       if (!parseEndpoint(v, vip.addr, vip.family, vip.port)) {
@@ -190,6 +199,9 @@ int main(int argc, char** argv) {
         return 2;
       }
       vip.mode = mode == "dsr" ? SIPSTEER_MODE_DSR : SIPSTEER_MODE_NAT;
+      const int f = vip.family == SIPSTEER_FAMILY_IPV6 ? 1 : 0;
+      // A family without servers of its own falls back to the other (dsr).
+      vip.pool_index = pools[f].servers.empty() ? pool_index[1 - f] : pool_index[f];
       spec.vips.push_back(vip);
     }
     const auto blob = core::buildTable(spec);

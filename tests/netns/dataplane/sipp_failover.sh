@@ -4,6 +4,8 @@
 # server. Then the heaviest server's process dies mid-run: its kernel answers
 # the next request with ICMP port-unreachable, sipsteer-dp takes the server
 # out at once, and the phone's own T1 retransmission lands on a live server.
+# The same calls work over IPv6 (a second VIP with three IPv6 servers;
+# neighbour discovery answered and resolved by sipsteer-dp).
 #
 #   client ns  (sipp UAC 198.18.1.1) --veth-- appliance ns (sipsteer-dp,
 #   net_af_packet on both veths, nat mode) --veth-- server ns (three sipp UAS
@@ -58,9 +60,13 @@ ip -n $cli addr add 198.18.1.1/24 dev c0
 ip -n $cli addr add 198.18.1.2/24 dev c0            # a second phone for the run after the kill
 ip -n $cli link set c0 up
 ip -n $cli route add 198.18.0.10/32 dev c0          # the VIP: on-link, the appliance answers ARP
+ip -n $cli addr add fd00:5eed:1::1/64 dev c0 nodad
+ip -n $cli route add fd00:5eed::10/128 dev c0       # the IPv6 VIP: on-link, the appliance answers NS
 for i in 1 2 3; do ip -n $srv addr add 198.18.2.$i/24 dev s0; done
 ip -n $srv link set s0 up
 ip -n $srv route add 198.18.1.0/24 via 198.18.2.254  # replies go back through the appliance (nat)
+for i in 1 2 3; do ip -n $srv addr add fd00:5eed:2::$i/64 dev s0 nodad; done
+ip -n $srv route add fd00:5eed:1::/64 via fd00:5eed:2::fe
 ip netns exec $srv sysctl -qw net.ipv4.icmp_ratelimit=0
 # A packet socket (net_af_packet) sees the kernel's *partial* UDP checksums
 # when the sender offloads them to the (virtual) NIC: turn that off.
@@ -84,8 +90,10 @@ dataplane:
   affinity: {max_dialogs: 65536, idle_timeout_s: 7200, after_bye_s: 32}
   control_socket: $tmp/dp.sock
   ports:
-    - {name: outside, device: "net_af_packet0,iface=dpc,qpairs=$workers", role: client, ipv4: 198.18.1.254/24}
-    - {name: inside, device: "net_af_packet1,iface=dps,qpairs=$workers", role: server, ipv4: 198.18.2.254/24}
+    - {name: outside, device: "net_af_packet0,iface=dpc,qpairs=$workers", role: client,
+       ipv4: 198.18.1.254/24, ipv6: "fd00:5eed:1::fe/64"}
+    - {name: inside, device: "net_af_packet1,iface=dps,qpairs=$workers", role: server,
+       ipv4: 198.18.2.254/24, ipv6: "fd00:5eed:2::fe/64"}
 YAML
 ip netns exec $app "$dp_bin" --config "$tmp/sipsteer.yaml" >"$tmp/dp.log" 2>&1 &
 pids+=($!)
@@ -95,9 +103,11 @@ for _ in $(seq 50); do [ -S "$tmp/dp.sock" ] && break; sleep 0.2; done
 log "$(head -n 1 "$tmp/dp.log")"
 
 feed() { ip netns exec $app "$feed_bin" --socket "$tmp/dp.sock" "$@"; }
-feed --vip 198.18.0.10:5060 --mode nat --retry-after 5 \
+feed --vip 198.18.0.10:5060 --vip "[fd00:5eed::10]:5060" --mode nat --retry-after 5 \
   --server 198.18.2.1:5060,weight=1,id=1 --server 198.18.2.2:5060,weight=1,id=2 \
-  --server 198.18.2.3:5060,weight=2,id=3 >"$tmp/feed.log" || fail "table refused: $(cat "$tmp/feed.log")"
+  --server 198.18.2.3:5060,weight=2,id=3 \
+  --server "[fd00:5eed:2::1]:5060,id=11" --server "[fd00:5eed:2::2]:5060,id=12" \
+  --server "[fd00:5eed:2::3]:5060,id=13" >"$tmp/feed.log" || fail "table refused: $(cat "$tmp/feed.log")"
 log "$(cat "$tmp/feed.log")"
 
 # --- servers ---------------------------------------------------------------
@@ -109,15 +119,20 @@ for i in 1 2 3; do
   uas_pid[$i]=$!
   pids+=($!)
 done
-sleep 2.5   # the resolver ARPs for the servers once a second
+for i in 1 2 3; do
+  ip netns exec $srv sipp -sn uas -i fd00:5eed:2::$i -p 5060 -mp $((6100 + 10 * i)) -nostdin \
+    >"$tmp/uas6_$i.log" 2>&1 &
+  pids+=($!)
+done
+sleep 2.5   # the resolver ARPs / solicits for the servers once a second
 
 counters() { feed --counters; }
 new_dialogs() { counters | awk -v s="$1" '$1=="server" && $2==s { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }'; }
 
-uac() {  # uac <name> <calls> <rate> <pause ms> [client address]
-  local name=$1 calls=$2 rate=$3 pause=$4 client=${5:-198.18.1.1}
+uac() {  # uac <name> <calls> <rate> <pause ms> [client address] [VIP]
+  local name=$1 calls=$2 rate=$3 pause=$4 client=${5:-198.18.1.1} vip=${6:-198.18.0.10:5060}
   set +e
-  timeout 120 ip netns exec $cli sipp -sn uac 198.18.0.10:5060 -i "$client" -p 5060 -mp 7000 \
+  timeout 120 ip netns exec $cli sipp -sn uac "$vip" -i "$client" -p 5060 -mp 7000 \
     -m "$calls" -r "$rate" -d "$pause" -recv_timeout 8000 -nostdin \
     -trace_stat -stf "$tmp/$name.csv" >"$tmp/$name.log" 2>&1
   local rc=$?
@@ -155,6 +170,15 @@ for s in 1 2 3; do
   awk -v s="$share" -v w="$want" 'BEGIN { exit !(s - w <= 5 && w - s <= 5) }' ||
     fail "server $s got ${share}% of dialogs, weight says ${want}% (tolerance 5 points)"
 done
+
+# --- 1b: the same over IPv6 -------------------------------------------------
+log "phase 1b: 300 calls at 100/s to the IPv6 VIP [fd00:5eed::10]:5060"
+uac ipv6 300 100 0 fd00:5eed:1::1 "[fd00:5eed::10]:5060" >/dev/null
+read -r ok6 failed6 < <(uac_result "$tmp/ipv6.csv")
+e1=$(new_dialogs 11); e2=$(new_dialogs 12); e3=$(new_dialogs 13)
+log "IPv6 calls successful=$ok6 failed=$failed6; dialogs per server: $e1 / $e2 / $e3"
+[ "$ok6" = 300 ] && [ "$failed6" = 0 ] || fail "IPv6: $failed6 calls failed"
+[ "${e1:-0}" -gt 0 ] && [ "${e2:-0}" -gt 0 ] && [ "${e3:-0}" -gt 0 ] || fail "IPv6 dialogs did not reach every server"
 
 # --- 2: a server dies mid-run --------------------------------------------------
 log "phase 2: 300 calls at 30/s with 1 s call hold; server 3 (weight 2) killed after ~3 s"
