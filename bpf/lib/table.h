@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reading the forwarding table blob (abi/table.h) from a map value of
+ * `size` bytes. The publisher validated the blob with core::TableView before
+ * it went in, but the verifier cannot know that: every record is fetched
+ * through sipsteer_table_at(), which checks offset + record size against the
+ * value size (a load-time constant the verifier reads from .rodata), and
+ * every count is capped by the format's limits so loops stay bounded.
+ */
+#ifndef SIPSTEER_BPF_LIB_TABLE_H
+#define SIPSTEER_BPF_LIB_TABLE_H
+
+#include <sipsteer/abi/table.h>
+
+#include "parse.h"
+
+static __always_inline const void *sipsteer_table_at(const __u8 *blob, __u32 size, __u64 off,
+						     __u32 record)
+{
+	if (size < record || off > size - record)
+		return NULL;
+	return blob + off;
+}
+
+static __always_inline int sipsteer_addr_eq(const union sipsteer_addr *a, const union sipsteer_addr *b)
+{
+	return a->v6[0] == b->v6[0] && a->v6[1] == b->v6[1] && a->v6[2] == b->v6[2] &&
+	       a->v6[3] == b->v6[3];
+}
+
+/* The VIP matching the packet's destination (address, family and UDP port;
+ * address and family only with `any_port`), or NULL. */
+static __always_inline const struct sipsteer_vip *
+sipsteer_table_find_vip(const __u8 *blob, __u32 size, const struct sipsteer_pkt *pkt, int any_port)
+{
+	const struct sipsteer_table_header *h = sipsteer_table_at(blob, size, 0, sizeof(*h));
+	if (!h)
+		return NULL;
+	__u32 count = h->vip_count;
+	__u64 base = h->vips_offset;
+	/* Bounded loop (SIPSTEER_MAX_VIPS iterations at most): the verifier
+	 * walks it, and the early break keeps the usual 1-4 VIPs cheap. */
+	for (__u32 i = 0; i < SIPSTEER_MAX_VIPS; i++) {
+		if (i >= count)
+			break;
+		const struct sipsteer_vip *vip =
+			sipsteer_table_at(blob, size, base + (__u64)i * sizeof(*vip), sizeof(*vip));
+		if (!vip)
+			break;
+		if (vip->family == pkt->family && (any_port || vip->port == pkt->dport) &&
+		    sipsteer_addr_eq(&vip->addr, &pkt->dst))
+			return vip;
+	}
+	return NULL;
+}
+
+/* The server a new dialog with `hash` gets in pool `pool_index` (the same
+ * rule as core::TableView::select), or NULL when the pool takes no new
+ * dialogs or the table is inconsistent. */
+static __always_inline const struct sipsteer_server *
+sipsteer_table_select(const __u8 *blob, __u32 size, __u32 pool_index, __u64 hash)
+{
+	const struct sipsteer_table_header *h = sipsteer_table_at(blob, size, 0, sizeof(*h));
+	if (!h || pool_index >= h->pool_count)
+		return NULL;
+	const struct sipsteer_pool *pool = sipsteer_table_at(
+		blob, size, (__u64)h->pools_offset + (__u64)pool_index * sizeof(*pool), sizeof(*pool));
+	if (!pool || pool->ring_size == 0)
+		return NULL;
+	__u64 slot = ((hash >> 32) * (__u64)pool->ring_size) >> 32;
+	__u64 index = (__u64)pool->ring_offset + slot;
+	if (index >= h->slot_count)
+		return NULL;
+	const __u16 *entry = sipsteer_table_at(blob, size, (__u64)h->slots_offset + index * 2, 2);
+	if (!entry || *entry == SIPSTEER_SLOT_EMPTY || *entry >= h->server_count)
+		return NULL;
+	return sipsteer_table_at(blob, size,
+				 (__u64)h->servers_offset + (__u64)*entry * sizeof(struct sipsteer_server),
+				 sizeof(struct sipsteer_server));
+}
+
+#endif /* SIPSTEER_BPF_LIB_TABLE_H */

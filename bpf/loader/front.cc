@@ -1,0 +1,128 @@
+#include <sipsteer_bpf/front.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sipsteer_bpf/xdp_front.skel.h"
+
+#ifndef SIPSTEER_BPF_OBJECT_DIR
+#define SIPSTEER_BPF_OBJECT_DIR "/usr/lib/sipsteer/bpf"
+#endif
+
+namespace sipsteer::bpf {
+
+Result<std::unique_ptr<FrontProgram>> FrontProgram::load(const FrontOptions& options) {
+  if (auto ok = checkPinRoot(options.pin_root); !ok) return std::unexpected(ok.error());
+  std::unique_ptr<FrontProgram> self(new FrontProgram());
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = options.pin_root.c_str());
+  self->skel_ = sipsteer_front__open_opts(&open_opts);
+  if (!self->skel_) return std::unexpected(makeError("open xdp_front", -errno));
+
+  auto& maps = self->skel_->maps;
+  int err = 0;
+  err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(front_vips), options.max_vips);
+  err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(front_servers), options.max_servers);
+  err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(front_events), options.event_ring_bytes);
+  err = err ? err : bpf_map__set_max_entries(maps.xsks_map, options.max_queues);
+  if (err) return std::unexpected(makeError("xdp_front: sizing maps", err));
+  self->skel_->rodata->cfg_icmp_to_xsk = options.icmp_to_xsk ? 1 : 0;
+
+  if (err = sipsteer_front__load(self->skel_); err)
+    return std::unexpected(makeError("load xdp_front (pin root " + options.pin_root + ")", err));
+
+  self->events_ = ring_buffer__new(
+      bpf_map__fd(maps.SIPSTEER_MAP(front_events)),
+      [](void* ctx, void* data, size_t size) -> int {
+        auto* front = static_cast<FrontProgram*>(ctx);
+        if (size < sizeof(sipsteer_event) || !front->sink_) return 0;
+        sipsteer_event ev;
+        std::memcpy(&ev, data, sizeof(ev));
+        front->sink_(ev);
+        return 0;
+      },
+      self.get(), nullptr);
+  if (!self->events_) return std::unexpected(makeError("xdp_front: event ring reader", -errno));
+  return self;
+}
+
+FrontProgram::~FrontProgram() {
+  (void)attachment_.detach();
+  if (events_) ring_buffer__free(events_);
+  if (skel_) sipsteer_front__destroy(skel_);
+}
+
+Result<void> FrontProgram::attach(const std::string& ifname, AttachMode mode) {
+  auto attached = XdpAttachment::attach(programFd(), "xdp_front", ifname, mode);
+  if (!attached) return std::unexpected(attached.error());
+  attachment_ = std::move(*attached);
+  return {};
+}
+
+Result<void> FrontProgram::detach() { return attachment_.detach(); }
+
+static Result<void> update(int fd, const void* key, const void* value, const char* what) {
+  if (int err = bpf_map_update_elem(fd, key, value, BPF_ANY); err)
+    return std::unexpected(makeError(std::string("xdp_front: update ") + what, err));
+  return {};
+}
+
+static Result<void> erase(int fd, const void* key, const char* what) {
+  if (int err = bpf_map_delete_elem(fd, key); err && err != -ENOENT)
+    return std::unexpected(makeError(std::string("xdp_front: delete ") + what, err));
+  return {};
+}
+
+Result<void> FrontProgram::addVip(const sipsteer_bpf_endpoint& vip) {
+  const sipsteer_bpf_vip_info info{};
+  return update(vipsFd(), &vip, &info, "VIP");
+}
+Result<void> FrontProgram::removeVip(const sipsteer_bpf_endpoint& vip) {
+  return erase(vipsFd(), &vip, "VIP");
+}
+Result<void> FrontProgram::addServer(const sipsteer_bpf_endpoint& server,
+                                     const sipsteer_bpf_server_info& info) {
+  return update(serversFd(), &server, &info, "server");
+}
+Result<void> FrontProgram::removeServer(const sipsteer_bpf_endpoint& server) {
+  return erase(serversFd(), &server, "server");
+}
+Result<void> FrontProgram::setXsk(uint32_t queue, int xsk_fd) {
+  return update(xsksFd(), &queue, &xsk_fd, "xsks_map");
+}
+
+Result<std::vector<uint64_t>> FrontProgram::counters() const {
+  return readPerCpuCounters(countersFd(), SIPSTEER_XDP_COUNTER_COUNT);
+}
+
+Result<int> FrontProgram::pollEvents(int timeout_ms,
+                                     const std::function<void(const sipsteer_event&)>& sink) {
+  sink_ = sink;
+  const int n = ring_buffer__poll(events_, timeout_ms);
+  sink_ = nullptr;
+  if (n < 0 && n != -EINTR) return std::unexpected(makeError("xdp_front: polling events", n));
+  return n < 0 ? 0 : n;
+}
+
+void FrontProgram::unpin() {
+  auto& maps = skel_->maps;
+  for (bpf_map* map : {maps.SIPSTEER_MAP(front_vips), maps.SIPSTEER_MAP(front_servers),
+                       maps.SIPSTEER_MAP(front_events), maps.SIPSTEER_MAP(front_counters)})
+    (void)bpf_map__unpin(map, nullptr);
+}
+
+int FrontProgram::programFd() const noexcept { return bpf_program__fd(skel_->progs.sipsteer_xdp_front); }
+int FrontProgram::vipsFd() const noexcept { return bpf_map__fd(skel_->maps.SIPSTEER_MAP(front_vips)); }
+int FrontProgram::serversFd() const noexcept {
+  return bpf_map__fd(skel_->maps.SIPSTEER_MAP(front_servers));
+}
+int FrontProgram::countersFd() const noexcept {
+  return bpf_map__fd(skel_->maps.SIPSTEER_MAP(front_counters));
+}
+int FrontProgram::xsksFd() const noexcept { return bpf_map__fd(skel_->maps.xsks_map); }
+
+std::string FrontProgram::objectPath() { return std::string(SIPSTEER_BPF_OBJECT_DIR) + "/xdp_front.bpf.o"; }
+
+}  // namespace sipsteer::bpf

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
+/*
+ * Pure-XDP steering for hosts without DPDK. Reads the forwarding table blob
+ * of abi/table.h from the inner map of steer_table and steers each SIP/UDP
+ * datagram for a VIP exactly as the DPDK path does for a new dialog:
+ *   h = SipHash-2-4(hash_key, Call-ID); slot = ((h >> 32) * ring_size) >> 32
+ *   server = servers[slots[pool.ring_offset + slot]]
+ * then forwards it: dsr (MAC rewrite) or nat (destination rewrite, replies
+ * from servers rewritten back to the VIP), out by XDP_TX or XDP_REDIRECT.
+ * Stateless: the Maglev ring is the affinity (no per-dialog table in BPF).
+ * Every drop goes through sipsteer_drop() and a SIPSTEER_DROP_* reason.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#define SIPSTEER_BPF_STEER
+#include "maps.bpf.h"
+#include "lib/csum.h"
+#include "lib/parse.h"
+#include "lib/sip_scan.h"
+#include "lib/table.h"
+
+#include <sipsteer/abi/table.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Knobs, set by the loader between open and load. */
+/* Value size of the table inner map (bytes); the loader keeps them equal. */
+const volatile __u32 cfg_table_bytes = SIPSTEER_BPF_TABLE_BYTES_DEFAULT;
+/* SIP bytes scanned for the Call-ID (<= SIPSTEER_SCRATCH_SIZE). */
+const volatile __u32 cfg_scan_bytes = SIPSTEER_SCRATCH_SIZE;
+/* No Call-ID within the scan bound: 0 = steer by source address:port,
+ * 1 = drop (SIPSTEER_DROP_SIP_MALFORMED). */
+const volatile __u8 cfg_no_callid_drop = 0;
+/* Output: 0 = back out of the receiving interface (XDP_TX), else the
+ * ifindex to XDP_REDIRECT to. Ignored when a FIB lookup chose the port. */
+const volatile __u32 cfg_tx_ifindex = 0;
+/* 1: rewrite replies from nat servers back to their VIP. */
+const volatile __u8 cfg_unnat = 1;
+/* 1: resolve next hops without a table MAC with bpf_fib_lookup(). */
+const volatile __u8 cfg_fib_lookup = 1;
+
+static __always_inline int sipsteer_drop(__u32 reason)
+{
+	__u64 *value = bpf_map_lookup_elem(&SIPSTEER_MAP(steer_drops), &reason);
+	if (value)
+		*value += 1;
+	return XDP_DROP;
+}
+
+static __always_inline int sipsteer_pass(void)
+{
+	sipsteer_count(SIPSTEER_XDP_PASSED);
+	return XDP_PASS;
+}
+
+/* bpf_loop callback: 8 payload bytes per call (fewer indirect calls than one
+ * byte per call; the loop body is verified once whatever the length). */
+static long sipsteer_scan_cb(__u32 index, void *data)
+{
+	struct sipsteer_scan_state *st = data;
+	__u32 zero = 0;
+	/* The scratch pointer is looked up here rather than passed in `data`:
+	 * a map-value pointer spilled to the caller's stack is not something
+	 * to rely on across the callback frame. The per-CPU array lookup is
+	 * inlined by the verifier. */
+	struct sipsteer_scratch *s = bpf_map_lookup_elem(&sipsteer_scratch, &zero);
+	if (!s)
+		return 1;
+	__u32 base = index * 8;
+#pragma unroll
+	for (int j = 0; j < 8; j++) {
+		__u32 pos = base + j;
+		if (pos >= st->len)
+			return 1;
+		if (sipsteer_scan_byte(st, pos, s->bytes[pos & SIPSTEER_SCRATCH_MASK]))
+			return 1;
+	}
+	return 0;
+}
+
+/* The dialog hash of the SIP datagram: SipHash of its Call-ID, or of its
+ * source address and port when no Call-ID is found within the scan bound.
+ * Returns 0 and sets *hash, or a drop reason + 1. */
+static __always_inline int sipsteer_dialog_hash(struct xdp_md *ctx, const struct sipsteer_pkt *pkt,
+						const __u8 key[16], __u64 *hash)
+{
+	__u32 zero = 0;
+	struct sipsteer_scratch *s = bpf_map_lookup_elem(&sipsteer_scratch, &zero);
+	if (!s)
+		return SIPSTEER_DROP_SIP_MALFORMED + 1;
+	__u32 n = pkt->payload_len;
+	if (n > cfg_scan_bytes)
+		n = cfg_scan_bytes;
+	if (n > SIPSTEER_SCRATCH_SIZE)
+		n = SIPSTEER_SCRATCH_SIZE;
+	if (n == 0)
+		return SIPSTEER_DROP_SIP_MALFORMED + 1;
+	if (bpf_xdp_load_bytes(ctx, pkt->payload_off, s->bytes, n) != 0)
+		return SIPSTEER_DROP_TRUNCATED + 1;
+
+	struct sipsteer_scan_state st = { .len = n };
+	bpf_loop((n + 7) / 8, sipsteer_scan_cb, &st, 0);
+	__u32 len = st.value_end - st.value_start;
+	if (st.phase == SIPSTEER_SCAN_FOUND && len <= SIPSTEER_SIPHASH_MAX_LEN) {
+		*hash = sipsteer_siphash(key, s, st.value_start, len);
+		return 0;
+	}
+	if (cfg_no_callid_drop)
+		return SIPSTEER_DROP_SIP_MALFORMED + 1;
+	/* Fallback: SipHash(key, source address[16] || source port[2]). An
+	 * in-dialog request from the same UA socket lands on the same server
+	 * while the table does not change. */
+	__builtin_memcpy(s->bytes, pkt->src.bytes, 16);
+	__builtin_memcpy(s->bytes + 16, &pkt->sport, 2);
+	*hash = sipsteer_siphash(key, s, 0, 18);
+	sipsteer_count(SIPSTEER_XDP_CALLID_FALLBACK);
+	return 0;
+}
+
+/* Sends the rewritten frame to next-hop `mac` (NULL: FIB lookup on the
+ * frame's destination). `missing` is the verdict when no next hop is known. */
+static __always_inline int sipsteer_send(struct xdp_md *ctx, const struct sipsteer_pkt *pkt,
+					 const __u8 *mac, int missing)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return sipsteer_drop(SIPSTEER_DROP_TRUNCATED);
+	if (mac) {
+		/* The frame came to our MAC: it leaves from it. */
+		__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+		__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
+		if (cfg_tx_ifindex == 0)
+			return XDP_TX;
+		return bpf_redirect(cfg_tx_ifindex, 0);
+	}
+	if (!cfg_fib_lookup)
+		return missing;
+	struct bpf_fib_lookup fib;
+	__builtin_memset(&fib, 0, sizeof(fib));
+	fib.ifindex = ctx->ingress_ifindex;
+	if (pkt->family == SIPSTEER_FAMILY_IPV4) {
+		fib.family = 2; /* AF_INET */
+		fib.ipv4_src = pkt->src.v4;
+		fib.ipv4_dst = pkt->dst.v4;
+	} else {
+		fib.family = 10; /* AF_INET6 */
+		__builtin_memcpy(fib.ipv6_src, pkt->src.bytes, 16);
+		__builtin_memcpy(fib.ipv6_dst, pkt->dst.bytes, 16);
+	}
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.sport = pkt->sport;
+	fib.dport = pkt->dport;
+	long rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return missing;
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	if (fib.ifindex == ctx->ingress_ifindex)
+		return XDP_TX;
+	return bpf_redirect(fib.ifindex, 0);
+}
+
+/* Rewrites the destination (to=1) or source (to=0) address and port of the
+ * UDP datagram, fixing the IPv4 header and UDP checksums incrementally;
+ * decrements TTL / hop limit when `route` (we forward as a router). */
+static __always_inline int sipsteer_rewrite(struct xdp_md *ctx, struct sipsteer_pkt *pkt, int to,
+					    const union sipsteer_addr *addr, __be16 port, int route)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	/* Parser offsets re-bounded: the verifier forgets ranges of values
+	 * that went through the stack as 32-bit fields. */
+	__u32 l3 = pkt->l3_off, l4 = pkt->l4_off;
+	if (l3 > 22 || l4 > 22 + 60)
+		return SIPSTEER_DROP_TRUNCATED + 1;
+	struct udphdr *udp = data + l4;
+	if ((void *)(udp + 1) > data_end)
+		return SIPSTEER_DROP_TRUNCATED + 1;
+	__u64 udp_delta = 0;
+	if (pkt->family == SIPSTEER_FAMILY_IPV4) {
+		struct iphdr *ip = data + l3;
+		if ((void *)(ip + 1) > data_end)
+			return SIPSTEER_DROP_TRUNCATED + 1;
+		__u64 ip_delta = 0;
+		if (route) {
+			if (ip->ttl <= 1)
+				return SIPSTEER_DROP_IP_TTL_EXPIRED + 1;
+			__u16 *ttl_word = (__u16 *)&ip->ttl; /* TTL and protocol */
+			__u16 old_word = *ttl_word;
+			ip->ttl--;
+			ip_delta = sipsteer_csum_add16(ip_delta, old_word, *ttl_word);
+		}
+		__be32 *field = to ? &ip->daddr : &ip->saddr;
+		ip_delta = sipsteer_csum_add32(ip_delta, *field, addr->v4);
+		udp_delta = sipsteer_csum_add32(udp_delta, *field, addr->v4);
+		*field = addr->v4;
+		sipsteer_csum_apply(&ip->check, ip_delta);
+	} else {
+		struct ipv6hdr *ip6 = data + l3;
+		if ((void *)(ip6 + 1) > data_end)
+			return SIPSTEER_DROP_TRUNCATED + 1;
+		if (route) {
+			if (ip6->hop_limit <= 1)
+				return SIPSTEER_DROP_IP_TTL_EXPIRED + 1;
+			ip6->hop_limit--;
+		}
+		__be32 *field = to ? ip6->daddr.in6_u.u6_addr32 : ip6->saddr.in6_u.u6_addr32;
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			udp_delta = sipsteer_csum_add32(udp_delta, field[i], addr->v6[i]);
+			field[i] = addr->v6[i];
+		}
+	}
+	__be16 *port_field = to ? &udp->dest : &udp->source;
+	udp_delta = sipsteer_csum_add16(udp_delta, *port_field, port);
+	*port_field = port;
+	sipsteer_csum_apply_udp4(&udp->check, udp_delta);
+	if (to) {
+		pkt->dst = *addr;
+		pkt->dport = port;
+	} else {
+		pkt->src = *addr;
+		pkt->sport = port;
+	}
+	return 0;
+}
+
+/* A reply from a nat server: back to the client from the VIP. */
+static __always_inline int sipsteer_unnat(struct xdp_md *ctx, struct sipsteer_pkt *pkt)
+{
+	struct sipsteer_bpf_endpoint key;
+	sipsteer_endpoint(&key, pkt->family, &pkt->src, pkt->sport);
+	struct sipsteer_bpf_server_info *server = bpf_map_lookup_elem(&SIPSTEER_MAP(steer_servers), &key);
+	if (!server || server->vip.family != pkt->family)
+		return sipsteer_pass();
+	struct sipsteer_bpf_endpoint vip = server->vip;
+	/* Route only if we will forward it ourselves (FIB), else the kernel
+	 * forwards the rewritten datagram and decrements TTL itself. */
+	int err = sipsteer_rewrite(ctx, pkt, 0, &vip.addr, vip.port, 0);
+	if (err)
+		return sipsteer_drop(err - 1);
+	sipsteer_count(SIPSTEER_XDP_UNNATED);
+	return sipsteer_send(ctx, pkt, NULL, XDP_PASS);
+}
+
+static __always_inline int sipsteer_steer(struct xdp_md *ctx, struct sipsteer_pkt *pkt, int parsed,
+					  const __u8 *blob)
+{
+	const int whole_udp = parsed == SIPSTEER_PARSE_L4 && pkt->proto == IPPROTO_UDP;
+	/* Later fragments and IPv6 datagrams with extension headers show no
+	 * port: they match a VIP by address alone, to be dropped with reason. */
+	const int no_port = parsed == SIPSTEER_PARSE_OTHER ||
+			    (parsed == SIPSTEER_PARSE_FRAGMENT && !pkt->first_fragment);
+	const struct sipsteer_vip *vip =
+		sipsteer_table_find_vip(blob, cfg_table_bytes, pkt, no_port);
+	if (!vip) {
+		if (cfg_unnat && whole_udp)
+			return sipsteer_unnat(ctx, pkt);
+		return sipsteer_pass();
+	}
+	if (parsed == SIPSTEER_PARSE_FRAGMENT)
+		return sipsteer_drop(SIPSTEER_DROP_FRAG_INCOMPLETE);
+	if (pkt->ip_options)
+		return sipsteer_drop(SIPSTEER_DROP_IP_OPTIONS);
+	if (!whole_udp)
+		return sipsteer_pass();
+
+	__u8 key[16];
+	__builtin_memcpy(key, ((const struct sipsteer_table_header *)blob)->hash_key, 16);
+	__u64 hash = 0;
+	int err = sipsteer_dialog_hash(ctx, pkt, key, &hash);
+	if (err)
+		return sipsteer_drop(err - 1);
+
+	const struct sipsteer_server *server =
+		sipsteer_table_select(blob, cfg_table_bytes, vip->pool, hash);
+	if (!server)
+		return sipsteer_drop(SIPSTEER_DROP_NO_SERVER);
+	const __u8 mode = vip->mode;
+	const __u8 *mac = (server->flags & SIPSTEER_SERVER_F_MAC_SET) ? server->mac : NULL;
+	if (mode == SIPSTEER_MODE_NAT) {
+		union sipsteer_addr addr = server->addr;
+		err = sipsteer_rewrite(ctx, pkt, 1, &addr, server->port, 1);
+		if (err)
+			return sipsteer_drop(err - 1);
+	}
+	int verdict = sipsteer_send(ctx, pkt, mac, XDP_ABORTED);
+	if (verdict == XDP_ABORTED)
+		return sipsteer_drop(SIPSTEER_DROP_NO_NEIGHBOUR);
+	if (verdict == XDP_TX || verdict == XDP_REDIRECT)
+		sipsteer_count(mode == SIPSTEER_MODE_NAT ? SIPSTEER_XDP_STEERED_NAT
+							 : SIPSTEER_XDP_STEERED_DSR);
+	return verdict;
+}
+
+SEC("xdp")
+int sipsteer_xdp_steer(struct xdp_md *ctx)
+{
+	struct sipsteer_pkt pkt;
+	int parsed = sipsteer_parse(ctx, &pkt);
+	if (parsed == SIPSTEER_PARSE_BAD)
+		return sipsteer_drop(pkt.drop_reason);
+	if (parsed == SIPSTEER_PARSE_OTHER && !pkt.ip_options)
+		return sipsteer_pass();
+
+	__u32 slot = SIPSTEER_BPF_TABLE_SLOT;
+	void *inner = bpf_map_lookup_elem(&SIPSTEER_MAP(steer_table), &slot);
+	if (!inner)
+		return sipsteer_pass(); /* no table yet: nothing is a VIP */
+	__u32 zero = 0;
+	const __u8 *blob = bpf_map_lookup_elem(inner, &zero);
+	if (!blob)
+		return sipsteer_pass();
+	return sipsteer_steer(ctx, &pkt, parsed, blob);
+}
