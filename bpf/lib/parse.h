@@ -21,6 +21,12 @@
 #include <sipsteer/abi/counters.h>
 #include <sipsteer_bpf/map_types.h>
 
+/* Makes `var` opaque to clang. Used on packet pointers with a variable
+ * offset: otherwise clang rematerialises `data + off` after the bounds check
+ * as a fresh pointer the verifier has no range for ("offset is outside of
+ * the packet"). */
+#define SIPSTEER_BARRIER_VAR(var) asm volatile("" : "+r"(var))
+
 #define SIPSTEER_VLAN_MAX 2
 #define SIPSTEER_IPPROTO_ICMPV6 58
 #define SIPSTEER_IPPROTO_FRAGMENT 44
@@ -58,12 +64,16 @@ static __always_inline int sipsteer_parse_bad(struct sipsteer_pkt *pkt, __u8 rea
 	return SIPSTEER_PARSE_BAD;
 }
 
-/* L4 header at pkt->l4_off, inside an IP datagram of `l4_len` bytes. */
+/* L4 header at `l4` (== pkt->l4_off), inside an IP datagram of `l4_len`
+ * bytes. Offsets travel as arguments, not through *pkt: the verifier loses
+ * the range of a 32-bit value that went through the stack, and refuses a
+ * packet pointer with an unbounded offset. */
 static __always_inline int sipsteer_parse_l4(void *data, void *data_end,
-					     struct sipsteer_pkt *pkt, __u32 l4_len)
+					     struct sipsteer_pkt *pkt, __u32 l4, __u32 l4_len)
 {
 	if (pkt->proto == IPPROTO_UDP) {
-		struct udphdr *udp = data + pkt->l4_off;
+		struct udphdr *udp = data + l4;
+		SIPSTEER_BARRIER_VAR(udp);
 		if ((void *)(udp + 1) > data_end || l4_len < sizeof(*udp))
 			return sipsteer_parse_bad(pkt, SIPSTEER_DROP_TRUNCATED);
 		__u32 udp_len = bpf_ntohs(udp->len);
@@ -73,23 +83,24 @@ static __always_inline int sipsteer_parse_l4(void *data, void *data_end,
 			return sipsteer_parse_bad(pkt, SIPSTEER_DROP_UDP_BAD_LENGTH);
 		pkt->sport = udp->source;
 		pkt->dport = udp->dest;
-		pkt->payload_off = pkt->l4_off + sizeof(*udp);
+		pkt->payload_off = l4 + sizeof(*udp);
 		pkt->payload_len = pkt->first_fragment ? 0 : udp_len - sizeof(*udp);
 		return pkt->first_fragment ? SIPSTEER_PARSE_FRAGMENT : SIPSTEER_PARSE_L4;
 	}
 	if ((pkt->family == SIPSTEER_FAMILY_IPV4 && pkt->proto == IPPROTO_ICMP) ||
 	    (pkt->family == SIPSTEER_FAMILY_IPV6 && pkt->proto == SIPSTEER_IPPROTO_ICMPV6)) {
 		/* type, code, checksum, 4 bytes rest-of-header */
-		if (data + pkt->l4_off + 8 > data_end || l4_len < 8)
+		if (data + l4 + 8 > data_end || l4_len < 8)
 			return sipsteer_parse_bad(pkt, SIPSTEER_DROP_TRUNCATED);
 		return pkt->first_fragment ? SIPSTEER_PARSE_FRAGMENT : SIPSTEER_PARSE_L4;
 	}
 	return pkt->first_fragment ? SIPSTEER_PARSE_FRAGMENT : SIPSTEER_PARSE_OTHER;
 }
 
-static __always_inline int sipsteer_parse_ipv4(void *data, void *data_end, struct sipsteer_pkt *pkt)
+static __always_inline int sipsteer_parse_ipv4(void *data, void *data_end, struct sipsteer_pkt *pkt,
+					       __u32 l3)
 {
-	struct iphdr *ip = data + pkt->l3_off;
+	struct iphdr *ip = data + l3;
 	if ((void *)(ip + 1) > data_end)
 		return sipsteer_parse_bad(pkt, SIPSTEER_DROP_TRUNCATED);
 	if (ip->version != 4 || ip->ihl < 5)
@@ -97,36 +108,37 @@ static __always_inline int sipsteer_parse_ipv4(void *data, void *data_end, struc
 	__u32 hdr_len = ip->ihl * 4;
 	__u32 tot_len = bpf_ntohs(ip->tot_len);
 	/* Frames may carry Ethernet padding behind the datagram, never less. */
-	if (tot_len < hdr_len || pkt->l3_off + tot_len > pkt->frame_len)
+	if (tot_len < hdr_len || l3 + tot_len > pkt->frame_len)
 		return sipsteer_parse_bad(pkt, SIPSTEER_DROP_IP_BAD_LENGTH);
 	pkt->family = SIPSTEER_FAMILY_IPV4;
 	pkt->proto = ip->protocol;
 	pkt->src.v4 = ip->saddr;
 	pkt->dst.v4 = ip->daddr;
 	pkt->ip_options = hdr_len > sizeof(*ip);
-	pkt->l4_off = pkt->l3_off + hdr_len;
+	pkt->l4_off = l3 + hdr_len;
 	__u16 frag = bpf_ntohs(ip->frag_off);
 	if (frag & 0x1fff) /* offset != 0: no L4 header in this frame */
 		return SIPSTEER_PARSE_FRAGMENT;
 	pkt->first_fragment = (frag & 0x2000) != 0; /* MF */
-	return sipsteer_parse_l4(data, data_end, pkt, tot_len - hdr_len);
+	return sipsteer_parse_l4(data, data_end, pkt, l3 + hdr_len, tot_len - hdr_len);
 }
 
-static __always_inline int sipsteer_parse_ipv6(void *data, void *data_end, struct sipsteer_pkt *pkt)
+static __always_inline int sipsteer_parse_ipv6(void *data, void *data_end, struct sipsteer_pkt *pkt,
+					       __u32 l3)
 {
-	struct ipv6hdr *ip6 = data + pkt->l3_off;
+	struct ipv6hdr *ip6 = data + l3;
 	if ((void *)(ip6 + 1) > data_end)
 		return sipsteer_parse_bad(pkt, SIPSTEER_DROP_TRUNCATED);
 	if (ip6->version != 6)
 		return sipsteer_parse_bad(pkt, SIPSTEER_DROP_IP_BAD_HEADER);
 	__u32 payload_len = bpf_ntohs(ip6->payload_len);
-	if (pkt->l3_off + sizeof(*ip6) + payload_len > pkt->frame_len)
+	if (l3 + sizeof(*ip6) + payload_len > pkt->frame_len)
 		return sipsteer_parse_bad(pkt, SIPSTEER_DROP_IP_BAD_LENGTH);
 	pkt->family = SIPSTEER_FAMILY_IPV6;
 	pkt->proto = ip6->nexthdr;
 	__builtin_memcpy(pkt->src.bytes, &ip6->saddr, 16);
 	__builtin_memcpy(pkt->dst.bytes, &ip6->daddr, 16);
-	pkt->l4_off = pkt->l3_off + sizeof(*ip6);
+	pkt->l4_off = l3 + sizeof(*ip6);
 	if (pkt->proto == SIPSTEER_IPPROTO_FRAGMENT)
 		return SIPSTEER_PARSE_FRAGMENT;
 	if (pkt->proto != IPPROTO_UDP && pkt->proto != SIPSTEER_IPPROTO_ICMPV6) {
@@ -135,7 +147,7 @@ static __always_inline int sipsteer_parse_ipv6(void *data, void *data_end, struc
 		pkt->ip_options = 1;
 		return SIPSTEER_PARSE_OTHER;
 	}
-	return sipsteer_parse_l4(data, data_end, pkt, payload_len);
+	return sipsteer_parse_l4(data, data_end, pkt, l3 + sizeof(*ip6), payload_len);
 }
 
 /* Parses the frame of `ctx` into `pkt` (which it zeroes). */
@@ -165,9 +177,9 @@ static __always_inline int sipsteer_parse(struct xdp_md *ctx, struct sipsteer_pk
 	pkt->l3_off = off;
 	pkt->l2_proto = proto;
 	if (proto == bpf_htons(ETH_P_IP))
-		return sipsteer_parse_ipv4(data, data_end, pkt);
+		return sipsteer_parse_ipv4(data, data_end, pkt, off);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return sipsteer_parse_ipv6(data, data_end, pkt);
+		return sipsteer_parse_ipv6(data, data_end, pkt, off);
 	return SIPSTEER_PARSE_OTHER;
 }
 

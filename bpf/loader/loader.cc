@@ -22,8 +22,10 @@ BpfError makeError(const std::string& what, int code) {
     message += ": ";
     message += std::strerror(code < 0 ? -code : code);
   }
-  if (code == -EPERM || code == -EACCES)
+  if ((code == -EPERM || code == -EACCES) && geteuid() != 0)
     message += " (needs root or CAP_BPF + CAP_NET_ADMIN; check kernel.unprivileged_bpf_disabled)";
+  else if (code == -EACCES)
+    message += " (the verifier refused the program: its log is above)";
   else if (code == -ENOMEM || code == -E2BIG)
     message += " (map sizes too large for the memory cgroup or RLIMIT_MEMLOCK: lower them)";
   else if (code == -EOPNOTSUPP)
