@@ -54,9 +54,11 @@ static __always_inline int sipsteer_pass(void)
 	return XDP_PASS;
 }
 
-/* bpf_loop callback: 8 payload bytes per call (fewer indirect calls than one
- * byte per call; the loop body is verified once whatever the length). */
-static long sipsteer_scan_cb(__u32 index, void *data)
+/* bpf_loop callback: one payload byte per call. The verifier checks the
+ * callback until its states converge; several bytes per call multiply the
+ * (phase, matched) states it has to walk and blew the 1M instruction budget,
+ * so the cost of one indirect call per byte is the price of verifiability. */
+static long sipsteer_scan_cb(__u32 pos, void *data)
 {
 	struct sipsteer_scan_state *st = data;
 	__u32 zero = 0;
@@ -65,18 +67,9 @@ static long sipsteer_scan_cb(__u32 index, void *data)
 	 * to rely on across the callback frame. The per-CPU array lookup is
 	 * inlined by the verifier. */
 	struct sipsteer_scratch *s = bpf_map_lookup_elem(&sipsteer_scratch, &zero);
-	if (!s)
+	if (!s || pos >= st->len)
 		return 1;
-	__u32 base = index * 8;
-#pragma unroll
-	for (int j = 0; j < 8; j++) {
-		__u32 pos = base + j;
-		if (pos >= st->len)
-			return 1;
-		if (sipsteer_scan_byte(st, pos, s->bytes[pos & SIPSTEER_SCRATCH_MASK]))
-			return 1;
-	}
-	return 0;
+	return sipsteer_scan_byte(st, pos, s->bytes[pos & SIPSTEER_SCRATCH_MASK]);
 }
 
 /* The dialog hash of the SIP datagram: SipHash of its Call-ID, or of its
@@ -89,18 +82,22 @@ static __always_inline int sipsteer_dialog_hash(struct xdp_md *ctx, const struct
 	struct sipsteer_scratch *s = bpf_map_lookup_elem(&sipsteer_scratch, &zero);
 	if (!s)
 		return SIPSTEER_DROP_SIP_MALFORMED + 1;
-	__u32 n = pkt->payload_len;
+	__u64 n = pkt->payload_len;
 	if (n > cfg_scan_bytes)
 		n = cfg_scan_bytes;
-	if (n > SIPSTEER_SCRATCH_SIZE)
-		n = SIPSTEER_SCRATCH_SIZE;
+	/* 64-bit and opaque, then range-checked: the helper's size argument
+	 * must be the very register the verifier saw bounded in [1, 2048];
+	 * otherwise clang tests one copy and passes another. */
+	SIPSTEER_BARRIER_VAR(n);
 	if (n == 0)
 		return SIPSTEER_DROP_SIP_MALFORMED + 1;
+	if (n > SIPSTEER_SCRATCH_SIZE)
+		return SIPSTEER_DROP_SIP_TOO_LARGE + 1; /* cfg_scan_bytes out of range */
 	if (bpf_xdp_load_bytes(ctx, pkt->payload_off, s->bytes, n) != 0)
 		return SIPSTEER_DROP_TRUNCATED + 1;
 
 	struct sipsteer_scan_state st = { .len = n };
-	bpf_loop((n + 7) / 8, sipsteer_scan_cb, &st, 0);
+	bpf_loop(n, sipsteer_scan_cb, &st, 0);
 	__u32 len = st.value_end - st.value_start;
 	if (st.phase == SIPSTEER_SCAN_FOUND && len <= SIPSTEER_SIPHASH_MAX_LEN) {
 		*hash = sipsteer_siphash(key, s, st.value_start, len);
@@ -118,17 +115,20 @@ static __always_inline int sipsteer_dialog_hash(struct xdp_md *ctx, const struct
 	return 0;
 }
 
-/* Sends the rewritten frame to next-hop `mac` (NULL: FIB lookup on the
- * frame's destination). `missing` is the verdict when no next hop is known. */
+/* Sends the rewritten frame to next-hop `mac` when `use_mac`, else to the
+ * next hop of a FIB lookup on the frame's destination. `missing` is the
+ * verdict when no next hop is known. (A flag, not a NULL pointer: clang
+ * turns `cond ? ptr : NULL` into a mask on the pointer, which the verifier
+ * refuses: "bitwise operator &= on pointer prohibited".) */
 static __always_inline int sipsteer_send(struct xdp_md *ctx, const struct sipsteer_pkt *pkt,
-					 const __u8 *mac, int missing)
+					 const __u8 *mac, int use_mac, int missing)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return sipsteer_drop(SIPSTEER_DROP_TRUNCATED);
-	if (mac) {
+	if (use_mac) {
 		/* The frame came to our MAC: it leaves from it. */
 		__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
 		__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
@@ -243,7 +243,7 @@ static __always_inline int sipsteer_unnat(struct xdp_md *ctx, struct sipsteer_pk
 	if (err)
 		return sipsteer_drop(err - 1);
 	sipsteer_count(SIPSTEER_XDP_UNNATED);
-	return sipsteer_send(ctx, pkt, NULL, XDP_PASS);
+	return sipsteer_send(ctx, pkt, NULL, 0, XDP_PASS);
 }
 
 static __always_inline int sipsteer_steer(struct xdp_md *ctx, struct sipsteer_pkt *pkt, int parsed,
@@ -280,14 +280,14 @@ static __always_inline int sipsteer_steer(struct xdp_md *ctx, struct sipsteer_pk
 	if (!server)
 		return sipsteer_drop(SIPSTEER_DROP_NO_SERVER);
 	const __u8 mode = vip->mode;
-	const __u8 *mac = (server->flags & SIPSTEER_SERVER_F_MAC_SET) ? server->mac : NULL;
+	const int use_mac = (server->flags & SIPSTEER_SERVER_F_MAC_SET) != 0;
 	if (mode == SIPSTEER_MODE_NAT) {
 		union sipsteer_addr addr = server->addr;
 		err = sipsteer_rewrite(ctx, pkt, 1, &addr, server->port, 1);
 		if (err)
 			return sipsteer_drop(err - 1);
 	}
-	int verdict = sipsteer_send(ctx, pkt, mac, XDP_ABORTED);
+	int verdict = sipsteer_send(ctx, pkt, server->mac, use_mac, XDP_ABORTED);
 	if (verdict == XDP_ABORTED)
 		return sipsteer_drop(SIPSTEER_DROP_NO_NEIGHBOUR);
 	if (verdict == XDP_TX || verdict == XDP_REDIRECT)

@@ -14,8 +14,8 @@
 
 #include "parse.h"
 
-static __always_inline const void *sipsteer_table_at(const __u8 *blob, __u32 size, __u64 off,
-						     __u32 record)
+static __always_inline const void *sipsteer_table_at(const __u8 *blob, __u64 size, __u64 off,
+						     __u64 record)
 {
 	if (size < record || off > size - record)
 		return NULL;
@@ -28,6 +28,39 @@ static __always_inline int sipsteer_addr_eq(const union sipsteer_addr *a, const 
 	       a->v6[3] == b->v6[3];
 }
 
+struct sipsteer_vip_search {
+	const __u8 *blob;             /* table blob (map value) */
+	const struct sipsteer_pkt *pkt; /* packet (caller's stack) */
+	__u64 base;                   /* vips_offset */
+	__u64 size;                   /* map value size; 64-bit so the verifier
+	                                 keeps the constant through the stack */
+	__u32 count;                  /* vip_count */
+	__u32 any_port;
+	__u32 found;                  /* index of the match, or ~0 */
+};
+
+/* bpf_loop callback over the VIPs. A plain loop here left the verifier one
+ * state per exit iteration (each with a different pointer offset), and it
+ * then walked everything after the search 64 times; a callback is verified
+ * once and hands back an index, one unknown scalar. */
+static long sipsteer_vip_search_cb(__u32 i, void *data)
+{
+	struct sipsteer_vip_search *s = data;
+	if (i >= s->count)
+		return 1;
+	const struct sipsteer_vip *vip =
+		sipsteer_table_at(s->blob, s->size, s->base + (__u64)i * sizeof(*vip), sizeof(*vip));
+	if (!vip)
+		return 1;
+	const struct sipsteer_pkt *pkt = s->pkt;
+	if (vip->family == pkt->family && (s->any_port || vip->port == pkt->dport) &&
+	    sipsteer_addr_eq(&vip->addr, &pkt->dst)) {
+		s->found = i;
+		return 1;
+	}
+	return 0;
+}
+
 /* The VIP matching the packet's destination (address, family and UDP port;
  * address and family only with `any_port`), or NULL. */
 static __always_inline const struct sipsteer_vip *
@@ -36,22 +69,16 @@ sipsteer_table_find_vip(const __u8 *blob, __u32 size, const struct sipsteer_pkt 
 	const struct sipsteer_table_header *h = sipsteer_table_at(blob, size, 0, sizeof(*h));
 	if (!h)
 		return NULL;
-	__u32 count = h->vip_count;
-	__u64 base = h->vips_offset;
-	/* Bounded loop (SIPSTEER_MAX_VIPS iterations at most): the verifier
-	 * walks it, and the early break keeps the usual 1-4 VIPs cheap. */
-	for (__u32 i = 0; i < SIPSTEER_MAX_VIPS; i++) {
-		if (i >= count)
-			break;
-		const struct sipsteer_vip *vip =
-			sipsteer_table_at(blob, size, base + (__u64)i * sizeof(*vip), sizeof(*vip));
-		if (!vip)
-			break;
-		if (vip->family == pkt->family && (any_port || vip->port == pkt->dport) &&
-		    sipsteer_addr_eq(&vip->addr, &pkt->dst))
-			return vip;
-	}
-	return NULL;
+	struct sipsteer_vip_search search = {
+		.blob = blob, .pkt = pkt, .base = h->vips_offset, .size = size,
+		.count = h->vip_count, .any_port = any_port, .found = ~0u,
+	};
+	bpf_loop(SIPSTEER_MAX_VIPS, sipsteer_vip_search_cb, &search, 0);
+	if (search.found >= SIPSTEER_MAX_VIPS)
+		return NULL;
+	return sipsteer_table_at(blob, size,
+				 search.base + (__u64)search.found * sizeof(struct sipsteer_vip),
+				 sizeof(struct sipsteer_vip));
 }
 
 /* The server a new dialog with `hash` gets in pool `pool_index` (the same

@@ -26,8 +26,10 @@ BpfError makeError(const std::string& what, int code) {
     message += " (needs root or CAP_BPF + CAP_NET_ADMIN; check kernel.unprivileged_bpf_disabled)";
   else if (code == -EACCES)
     message += " (the verifier refused the program: its log is above)";
-  else if (code == -ENOMEM || code == -E2BIG)
+  else if (code == -ENOMEM)
     message += " (map sizes too large for the memory cgroup or RLIMIT_MEMLOCK: lower them)";
+  else if (code == -E2BIG)
+    message += " (a map size above the kernel's limit, or a program too complex for the verifier)";
   else if (code == -EOPNOTSUPP)
     message += " (not supported by this kernel or driver)";
   return BpfError{std::move(message), code};
