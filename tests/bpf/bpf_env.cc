@@ -32,6 +32,9 @@ bool sh(const std::string& cmd) {
 }
 
 TempBpffs::TempBpffs() {
+  // Mount inside the private mount namespace only, so nothing outlives the
+  // test process (fixtures construct members before SetUp runs).
+  if (!enterPrivateNamespaces().empty()) return;
   char tmpl[] = "/tmp/sipsteer-bpffs-XXXXXX";
   if (!mkdtemp(tmpl)) return;
   path_ = tmpl;
