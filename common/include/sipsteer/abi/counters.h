@@ -63,7 +63,13 @@ enum sipsteer_drop_reason {
 	X(BAD_MAX_FORWARDS, "bad_max_forwards", "Max-Forwards not a number 0-255")         \
 	X(TOO_MANY_HEADERS, "too_many_headers", "more header lines than the scanner allows") \
 	X(LINE_TOO_LONG, "line_too_long", "a header line longer than the scanner allows")  \
-	X(BAD_CHARACTER, "bad_character", "NUL or control character in the header section")
+	X(BAD_CHARACTER, "bad_character", "NUL or control character in the header section") \
+	X(DUPLICATE_HEADER, "duplicate_header", "CSeq, From, To, Content-Length or Max-Forwards repeated") \
+	X(BAD_FROM_TO, "bad_from_to", "From or To missing, or its quotes or <> unbalanced") \
+	X(BAD_CALL_ID, "bad_call_id", "Call-ID not of the form word[@word]")              \
+	X(BODY_TRUNCATED, "body_truncated", "Content-Length larger than the bytes received") \
+	X(BAD_RETRY_AFTER, "bad_retry_after", "Retry-After not a number of seconds")       \
+	X(TOO_LARGE, "too_large", "message longer than 65535 bytes")
 
 enum sipsteer_sip_error {
 #define SIPSTEER_X_ENUM(name, label, help) SIPSTEER_SIP_##name,

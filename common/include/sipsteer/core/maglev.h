@@ -25,10 +25,20 @@ uint64_t maglevMemberKey(std::string_view identity) noexcept;
 
 bool isPrime(uint32_t n) noexcept;
 
-// Builds a ring of `ring_size` slots (must be prime, >= member count) that
-// maps each slot to an index into `members`. With no member of non-zero
-// weight every slot is SIPSTEER_SLOT_EMPTY. Members must have distinct keys.
-// Writes into `slots` (resized to ring_size).
+// Builds a ring of `ring_size` slots that maps each slot to an index into
+// `members` (SIPSTEER_SLOT_EMPTY when no member has a non-zero weight).
+//
+// Quotas: member i gets floor(w_i * ring_size / W) slots or one more (largest
+// remainder, ties to the smaller key), W the sum of weights; the quotas sum to
+// ring_size. A member whose share is below one slot may get none, so keep
+// ring_size well above the member count (the table builder requires >=).
+// Order independence: members are processed sorted by key, so the key owning
+// each slot does not depend on the order of `members` (only the index stored).
+//
+// Preconditions (std::invalid_argument otherwise, never an endless loop):
+// ring_size prime; fewer than 65535 members; distinct keys among members of
+// non-zero weight. Writes into `slots` (resized to ring_size).
+// Thread-safety: pure function of its inputs.
 void buildMaglevRing(std::span<const MaglevMember> members, uint32_t ring_size,
                      std::vector<uint16_t>& slots);
 

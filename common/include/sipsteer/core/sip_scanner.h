@@ -8,6 +8,24 @@
 //  - a malformed message yields a sipsteer_sip_error reason (abi/counters.h),
 //    never a crash; fields found before the error are left filled in.
 // Thread-safety: pure function of its inputs.
+//
+// Line ends: CRLF, and bare LF is tolerated everywhere (start line, header
+// lines, folds, the blank line). CRLFs before the start line are skipped
+// (RFC 3261 7.5); a buffer of nothing but line ends is kEMPTY (keep-alive).
+// Header names are case-insensitive and may be compact (i, v, f, t, l, ...);
+// continuation lines (CRLF + SP/HTAB) are part of the value they continue.
+//
+// Body framing (RFC 3261 18.3) is reported, the caller decides what to do:
+// header_end is the first body byte, content_length the declared length (-1
+// when absent) and body_length the body size the message claims:
+// content_length when present, else everything after the header section
+// (allowed for UDP). With ScanOptions::datagram (the default), a
+// Content-Length larger than the bytes after the header section is
+// kBODY_TRUNCATED; bytes beyond content_length are not part of the message
+// and are ignored (RFC 4475 dblreq). With datagram = false (a stream) the
+// verdict is kOK and the caller waits for header_end + content_length bytes.
+// Framing is only checked when the blank line is reached, i.e. with kWantAll
+// or when kWantContentLength was asked for.
 #pragma once
 
 #include <sipsteer/abi/counters.h>
@@ -62,6 +80,21 @@ struct Slice {
 
 // What the scanner wants to find; scan() returns as soon as every wanted
 // field is found, without validating the rest (the fast path asks for little).
+// The start line is always parsed and validated. In early-exit mode:
+//  - a header line whose name is not a still-wanted header (long or compact
+//    form, any case, followed by ':' or WSP) is skipped without validation:
+//    no name or character checks, no duplicate detection;
+//  - header_end is 0 unless the scan reached the blank line; body_length is
+//    0 unless it did and kWantContentLength was asked for; via_count counts
+//    only the Via values read before the exit;
+//  - Call-ID, CSeq, Via (requests) and From/To are mandatory when wanted:
+//    reaching the blank line without them is an error (kNO_CALL_ID,
+//    kBAD_CSEQ, kNO_VIA, kBAD_FROM_TO). Content-Length, Max-Forwards and
+//    Retry-After are optional: absence is kOK with the `found` bit clear.
+// kWantAll scans every line: each name must be a token followed by a colon,
+// no control character outside quoted-pairs, no duplicate Call-ID, CSeq,
+// From, To, Content-Length or Max-Forwards, Call-ID made of word chars, and
+// every mandatory header present.
 enum Want : uint32_t {
   kWantCallId = 1u << 0,
   kWantCSeq = 1u << 1,
@@ -76,8 +109,9 @@ enum Want : uint32_t {
 
 struct ScanOptions {
   uint32_t want = kWantAll;
-  uint16_t max_header_lines = 128;  // more is kTooManyHeaders
-  uint16_t max_line_length = 4096;  // longer (after unfolding) is kLineTooLong
+  uint16_t max_header_lines = 128;  // more is kTOO_MANY_HEADERS
+  uint16_t max_line_length = 4096;  // longer (after unfolding) is kLINE_TOO_LONG
+  bool datagram = true;             // UDP: a short body is kBODY_TRUNCATED
 };
 
 struct SipMessage {
@@ -91,30 +125,32 @@ struct SipMessage {
   Slice call_id;  // value, surrounding whitespace trimmed
 
   Slice via_transport;  // top Via: "UDP", "TCP", ...
-  Slice via_sent_by;    // top Via: host[:port]
+  Slice via_sent_by;    // top Via: host[:port] as sent (IPv6 with brackets)
   Slice via_branch;     // top Via branch parameter value
   Slice via_received;   // top Via received parameter value
   bool via_rport = false;       // top Via has an rport parameter
   int32_t via_rport_value = -1;  // its value, -1 if absent or empty
-  uint16_t via_count = 0;        // Via header values seen (comma-separated count)
+  uint16_t via_count = 0;        // Via values (comma-separated count); complete with kWantAll
 
-  uint32_t cseq_number = 0;
+  uint32_t cseq_number = 0;  // 0 .. 2^32-1 (larger is kBAD_CSEQ)
   Method cseq_method = Method::kUnknown;
   Slice cseq_method_token;
 
-  Slice from_tag;  // tag parameter of From
-  Slice to_tag;    // tag parameter of To
+  Slice from_tag;  // tag parameter of From (empty if none)
+  Slice to_tag;    // tag parameter of To (empty if none: out-of-dialog request)
 
   int32_t content_length = -1;  // -1 if absent
   int16_t max_forwards = -1;    // -1 if absent
-  int32_t retry_after = -1;     // seconds, -1 if absent
+  int32_t retry_after = -1;     // seconds, -1 if absent (comment/params ignored)
 
-  uint16_t header_end = 0;  // offset of the first body byte (after the blank line)
-  uint32_t found = 0;       // Want bits of the fields actually found
+  uint16_t header_end = 0;   // offset of the first body byte (after the blank line)
+  uint16_t body_length = 0;  // see "Body framing" above; 0 until header_end is known
+  uint16_t header_lines = 0; // header fields seen (unfolded), when the scan ended
+  uint32_t found = 0;        // Want bits of the fields actually found
 };
 
-// Scans `message`. kOk when every wanted field was found (or, with kWantAll,
-// the whole header section is valid).
+// Scans `message`. kOK when every wanted field was found (or, with kWantAll,
+// the whole header section is valid). `out` is reset first.
 ScanError scan(std::span<const uint8_t> message, SipMessage& out,
                const ScanOptions& options = {}) noexcept;
 
@@ -131,7 +167,10 @@ class HeaderCursor {
  public:
   explicit HeaderCursor(std::span<const uint8_t> message) noexcept;
   // Next header line; false at the blank line, at the end of the buffer, or
-  // on a malformed line (then error() says why).
+  // on a malformed line (then error() says why: kTRUNCATED when the buffer
+  // ends before the blank line, kBAD_HEADER_LINE for a line without a token
+  // name and a colon; kEMPTY/kTOO_LARGE/kTRUNCATED from the start line).
+  // It checks framing only; scan() is the validator.
   bool next(HeaderLine& line) noexcept;
   ScanError error() const noexcept { return error_; }
   // Offset just after the blank line once next() returned false cleanly.
@@ -146,6 +185,8 @@ class HeaderCursor {
 
 // True if `name` (as sent) is the header `canonical` or its compact form, e.g.
 // headerIs("i", "Call-ID") and headerIs("call-id", "Call-ID") are true.
+// Compact forms known: a b c d e f i j k l m n o r s t u v x y (RFC 3261,
+// 3265, 3515, 3841, 3892, 4028, 4474). Either argument may be compact.
 bool headerIs(std::string_view name, std::string_view canonical) noexcept;
 
 }  // namespace sipsteer::sip

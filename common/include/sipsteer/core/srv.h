@@ -29,15 +29,22 @@ struct SrvTier {
 // Groups targets by priority, ascending. Stable within a tier.
 std::vector<SrvTier> groupTiers(std::span<const SrvTarget> targets);
 
-// The order in which a client following RFC 2782 would try `targets`:
-// ascending priority; within a priority, repeated weighted random selection
-// over running sums with zero-weight targets placed first, so a weight-0
-// target is chosen only with the small chance the RFC intends (and always
-// when every target of the tier has weight 0).
+// The order in which a client following RFC 2782 ("Usage rules") would try
+// `targets`: ascending priority; within a priority, repeated selection: zero-
+// weight targets first, then the others, each group in a random order (the
+// RFC allows "any order"); draw r uniform in [0, sum of weights] inclusive;
+// take the first target whose running sum is >= r; remove it; repeat.
+// Consequences (tested): a weight-0 target is first with probability
+// 1/(S+1) shared among the zero-weight targets of a tier with weight sum S;
+// a target of weight w > 0 with probability w/(S+1), plus 1/(n(S+1)) when the
+// tier has no zero weights (n targets; the random order spreads the extra
+// share the inclusive draw gives to the first entry); an all-zero tier is
+// uniform. Uses `random` only; deterministic for a seeded source.
 std::vector<SrvTarget> orderRfc2782(std::span<const SrvTarget> targets, RandomSource& random);
 
 // RFC 2782: a single SRV record with target "." means "service decidedly not
-// available at this domain".
+// available at this domain". "" counts as "." (some resolvers return the root
+// name empty). A "." among other records is just an unusable target.
 bool isServiceDecidedlyUnavailable(std::span<const SrvTarget> targets) noexcept;
 
 }  // namespace sipsteer::core

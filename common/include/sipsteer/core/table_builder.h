@@ -50,10 +50,37 @@ struct TableSpec {
   std::vector<PoolSpec> pools;
 };
 
-// Flags a server of `state` gets in a table (LIVE / IN_RING before tier choice).
+// Largest ring a pool may ask for (keeps every blob far below 4 GiB).
+inline constexpr uint32_t kMaxRingSize = 1u << 24;
+
+// Flags a server of `state` gets in a table (LIVE / IN_RING before tier
+// choice): UP is LIVE|IN_RING, DRAINING is LIVE only, DOWN/DIRTY/DISABLED and
+// unknown states get nothing.
 uint8_t serverFlagsForState(uint8_t state) noexcept;
 
+// The Maglev identity of a server: SipHash (fixed public key) of family,
+// address and port bytes. Not server_id: two appliances that number the same
+// servers differently must still build the same ring.
+uint64_t serverMemberKey(const ServerSpec& server) noexcept;
+
 // The blob, or a message naming what is wrong (pool, server, VIP).
+//
+// Validation: counts <= SIPSTEER_MAX_*; VIP family 4/6 (IPv4: bytes 4..15
+// zero), port != 0, mode NAT/DSR, pool_index in range, no two VIPs on the same
+// family/address/port; pool ring_size prime, <= kMaxRingSize and >= the pool's
+// server count, distinct pool_ids; server family/address/port as for VIPs,
+// state < SIPSTEER_STATE_COUNT, no duplicate address/port or server_id in a
+// pool, and a server_id used in two pools must name the same address/port.
+//
+// Per pool: servers are contiguous, in spec order. The active tier is the
+// lowest SRV priority with at least one UP server. Its ring is the weighted
+// Maglev ring (maglev.h, keys from serverMemberKey) over its UP servers of
+// weight > 0; if all of them have weight 0 they share the ring equally
+// (RFC 2782: an all-zero tier is uniform). Ring members that own at least one
+// slot get F_IN_RING; DRAINING servers and servers of other tiers keep only
+// F_LIVE per their state. No UP server: ring_size 0, no slots,
+// active_priority 0. The blob's arrays follow each other in ABI order, every
+// offset 8-aligned, total_size padded to a multiple of 8 with zeros.
 std::expected<std::vector<uint8_t>, std::string> buildTable(const TableSpec& spec);
 
 }  // namespace sipsteer::core
