@@ -119,7 +119,9 @@ static __always_inline int sipsteer_dialog_hash(struct xdp_md *ctx, const struct
 	if (bpf_xdp_load_bytes(ctx, pkt->payload_off, s->bytes, n) != 0)
 		return SIPSTEER_DROP_TRUNCATED + 1;
 
-	struct sipsteer_scan_state st = { .len = n };
+	/* The first line is the start line, never a header: start by skipping
+	 * it (which also skips CRLF keep-alives before it, as RFC 3261 7.5). */
+	struct sipsteer_scan_state st = { .len = n, .phase = SIPSTEER_SCAN_SKIP_LINE };
 	bpf_loop((n + 7) / 8, sipsteer_scan_cb, &st, 0);
 	__u32 len = st.value_end - st.value_start;
 	if (st.phase == SIPSTEER_SCAN_FOUND && len <= SIPSTEER_SIPHASH_MAX_LEN) {

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <sipsteer/core/callid_hash.h>
+#include <sipsteer/core/sip_scanner.h>
 #include <bpf/bpf.h>
 #include <sipsteer_bpf/steer.h>
 
@@ -250,6 +251,45 @@ TEST_F(SteerTest, AgreesWithTableViewSelectOnManyCallIds) {
     if (!six) ++hits[static_cast<size_t>(want.server_id - 1)];
   }
   for (int h : hits) EXPECT_GT(h, 100) << "every server of the pool takes dialogs";
+}
+
+// End to end against the DPDK path's own parsing: the C++ SIP scanner finds
+// the Call-ID, core hashes it and TableView::select picks; BPF must agree on
+// every message the scanner accepts.
+TEST_F(SteerTest, AgreesWithTheDpdkScannerOnHeaderVariants) {
+  const std::vector<std::string> messages = {
+      sipRequest("Call-ID: plain-1@host"),
+      sipRequest("i: compact-2"),
+      sipRequest("call-id: lower-3"),
+      sipRequest("CALL-ID:upper-no-space-4"),
+      sipRequest("Call-ID:   \tpadded-5@h \t "),
+      sipRequest("Call-ID\t: name-blank-6"),
+      sipRequest("I: compact-upper-7"),
+      "\r\n" + sipRequest("Call-ID: after-keepalive-8"),
+      "BYE sip:b@x SIP/2.0\nCall-ID: lf-only-9\nCSeq: 2 BYE\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+      "From: <sip:a@x>;tag=1\nTo: <sip:b@x>;tag=2\nMax-Forwards: 70\n\n",
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@x>;tag=1\r\n"
+      "To: <sip:b@x>;tag=2\r\nCall-ID: response-10\r\nCSeq: 1 INVITE\r\n\r\n",
+      sipRequest("Call-Info: <http://x>\r\nCall-ID: prefix-trap-11"),
+      sipRequest("Call-IDX: not-it\r\nCall-ID: suffix-trap-12"),
+  };
+  int compared = 0;
+  for (const std::string& m : messages) {
+    SCOPED_TRACE(m);
+    sip::SipMessage parsed;
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(m.data()), m.size());
+    sip::ScanOptions options;
+    options.want = sip::kWantCallId;
+    if (sip::scan(bytes, parsed, options) != sip::ScanError::kOK) continue;
+    ++compared;
+    UdpSpec spec = sipSpec("198.18.1.1", "198.18.0.11", "");
+    spec.payload = m;
+    XdpRun run = runXdp(steer_->programFd(), udpFrame(spec), 1, 0);
+    ASSERT_EQ(run.verdict, kTx);
+    const sipsteer_server& want = byCallId(0, parsed.call_id.in(bytes));
+    EXPECT_EQ(0, std::memcmp(&run.out[0], want.mac, 6)) << "Call-ID " << parsed.call_id.in(bytes);
+  }
+  EXPECT_EQ(compared, static_cast<int>(messages.size())) << "the scanner accepts all of them";
 }
 
 TEST_F(SteerTest, PublishSwitchesTablesAndRefusesBadOnes) {
