@@ -1,10 +1,14 @@
 #include <sipsteer_bpf/front.h>
 
+#include <sipsteer/core/table_view.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "sipsteer_bpf/xdp_front.skel.h"
 
@@ -91,6 +95,64 @@ Result<void> FrontProgram::removeServer(const sipsteer_bpf_endpoint& server) {
 }
 Result<void> FrontProgram::setXsk(uint32_t queue, int xsk_fd) {
   return update(xsksFd(), &queue, &xsk_fd, "xsks_map");
+}
+
+namespace {
+sipsteer_bpf_endpoint endpointOf(const union sipsteer_addr& addr, __be16 port, uint8_t family) {
+  sipsteer_bpf_endpoint ep{};
+  ep.addr = addr;
+  ep.port = port;
+  ep.family = family;
+  return ep;
+}
+
+bool contains(const std::vector<sipsteer_bpf_endpoint>& set, const sipsteer_bpf_endpoint& ep) {
+  return std::any_of(set.begin(), set.end(), [&](const sipsteer_bpf_endpoint& e) {
+    return std::memcmp(&e, &ep, sizeof(ep)) == 0;
+  });
+}
+
+// Deletes every key of `fd` not in `keep`.
+Result<void> removeOthers(int fd, const std::vector<sipsteer_bpf_endpoint>& keep, const char* what) {
+  std::vector<sipsteer_bpf_endpoint> stale;
+  sipsteer_bpf_endpoint key{}, next{};
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    if (!contains(keep, next)) stale.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  for (const auto& k : stale)
+    if (auto ok = erase(fd, &k, what); !ok) return ok;
+  return {};
+}
+}  // namespace
+
+Result<void> FrontProgram::syncFromTable(std::span<const uint8_t> blob) {
+  core::TableView view;
+  if (const auto status = core::TableView::validate(blob, view); status != SIPSTEER_TABLE_ERR_OK)
+    return std::unexpected(BpfError{"xdp_front: table refused by validation (SIPSTEER_TABLE_ERR " +
+                                        std::to_string(status) + ")", -EINVAL});
+  std::vector<sipsteer_bpf_endpoint> vips, servers;
+  for (const sipsteer_vip& vip : view.vips()) {
+    for (__be16 port : {vip.port, static_cast<__be16>(0)}) {
+      const auto ep = endpointOf(vip.addr, port, vip.family);
+      if (contains(vips, ep)) continue;
+      vips.push_back(ep);
+      if (auto ok = addVip(ep); !ok) return ok;
+    }
+  }
+  for (const sipsteer_server& server : view.servers()) {
+    const auto ep = endpointOf(server.addr, server.port, server.family);
+    if (contains(servers, ep)) continue;
+    servers.push_back(ep);
+    sipsteer_bpf_server_info info{};
+    info.server_id = server.server_id;
+    info.generation = view.header().generation;
+    if (auto ok = addServer(ep, info); !ok) return ok;
+  }
+  if (auto ok = removeOthers(vipsFd(), vips, "stale VIP"); !ok) return ok;
+  return removeOthers(serversFd(), servers, "stale server");
 }
 
 Result<std::vector<uint64_t>> FrontProgram::counters() const {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "bpf/bpf_env.h"
+#include "bpf/steer_table.h"
 #include "bpf/fixture_util.h"
 #include "bpf/xsk_socket.h"
 
@@ -228,6 +229,34 @@ TEST_F(FrontTest, RemovedVipIsPassedAgain) {
   EXPECT_EQ(runXdp(front_->programFd(), sip4, ifindex_, 0).verdict, kRedirect);
   ASSERT_TRUE(front_->removeVip(endpoint("198.18.0.10", 5060)).has_value());
   EXPECT_EQ(runXdp(front_->programFd(), sip4, ifindex_, 0).verdict, kPass);
+}
+
+TEST_F(FrontTest, SyncFromTableFollowsVipsAndServers) {
+  core::TableSpec spec;
+  spec.generation = 9;
+  core::PoolSpec pool;
+  pool.ring_size = 251;
+  pool.servers = {server("198.18.6.1", 61, 1), server("198.18.6.2", 62, 2)};
+  spec.pools = {pool};
+  spec.vips = {vip("198.18.0.20", SIPSTEER_MODE_NAT, 0)};
+  auto blob = core::buildTable(spec);
+  ASSERT_TRUE(blob.has_value()) << blob.error();
+  ASSERT_TRUE(front_->syncFromTable(*blob).has_value());
+  EXPECT_EQ(runXdp(front_->programFd(), sipTo("198.18.1.1", "198.18.0.20"), ifindex_, 0).verdict,
+            kRedirect);
+  EXPECT_EQ(runXdp(front_->programFd(), sipTo("198.18.1.1", "198.18.0.10"), ifindex_, 0).verdict,
+            kPass) << "VIPs not in the table are removed";
+  EXPECT_EQ(runXdp(front_->programFd(), fragment("198.18.0.20", 185), ifindex_, 0).verdict,
+            kRedirect) << "fragments of a table VIP";
+  XdpRun run = runXdp(front_->programFd(), icmpAbout("198.18.6.2", "198.18.6.2", 5060), ifindex_, 0);
+  EXPECT_EQ(run.verdict, kRedirect);
+  auto events = drainEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].server_id, 62u);
+  EXPECT_EQ(events[0].generation, 9u);
+  EXPECT_EQ(runXdp(front_->programFd(), icmpAbout("198.18.2.1", "198.18.2.1", 5060), ifindex_, 0).verdict,
+            kPass) << "servers not in the table are removed";
+  EXPECT_TRUE(drainEvents().empty());
 }
 
 TEST_F(FrontTest, MapsArePinnedWithTheVersionSuffix) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,11 @@ class FrontProgram {
   Result<void> removeVip(const sipsteer_bpf_endpoint& vip);
   Result<void> addServer(const sipsteer_bpf_endpoint& server, const sipsteer_bpf_server_info& info);
   Result<void> removeServer(const sipsteer_bpf_endpoint& server);
+  // Makes front_vips and front_servers match a published table blob
+  // (validated with core::TableView): every VIP:port and VIP:0 (fragments),
+  // every server with its id and the table generation. Adds before it
+  // removes, so a VIP present in both tables is never missing.
+  Result<void> syncFromTable(std::span<const uint8_t> blob);
   // Puts an AF_XDP socket in xsks_map for `queue` (what DPDK does itself).
   Result<void> setXsk(uint32_t queue, int xsk_fd);
 
