@@ -100,7 +100,8 @@ struct {
 	__array(values, struct sipsteer_table_inner); /* must be the last field */
 } SIPSTEER_MAP(steer_table) SEC(".maps");
 
-/* Server addr:port -> its VIP, to un-NAT replies (nat mode). */
+/* Server addr:port (of nat pools) -> id and VIP: un-NAT of replies, and
+ * ICMP errors about them become events. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -133,6 +134,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sipsteer_scratch);
 } sipsteer_scratch SEC(".maps");
+
+/* struct sipsteer_event records (ICMP unreachable about a server). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} SIPSTEER_MAP(steer_events) SEC(".maps");
 
 #define SIPSTEER_COUNTERS_MAP SIPSTEER_MAP(steer_counters)
 

@@ -16,6 +16,7 @@
 #define SIPSTEER_BPF_STEER
 #include "maps.bpf.h"
 #include "lib/csum.h"
+#include "lib/icmp.h"
 #include "lib/parse.h"
 #include "lib/sip_scan.h"
 #include "lib/table.h"
@@ -330,6 +331,18 @@ int sipsteer_xdp_steer(struct xdp_md *ctx)
 		return sipsteer_drop(pkt.drop_reason);
 	if (parsed == SIPSTEER_PARSE_OTHER && !pkt.ip_options)
 		return sipsteer_pass();
+	if (parsed == SIPSTEER_PARSE_L4 && pkt.proto != IPPROTO_UDP) {
+		/* ICMP error about a nat server, on its way to the client: an
+		 * event for the control plane; the frame itself goes on. */
+		struct sipsteer_event ev;
+		if (sipsteer_icmp_event(ctx, &pkt, &SIPSTEER_MAP(steer_servers), &ev) == 0) {
+			if (bpf_ringbuf_output(&SIPSTEER_MAP(steer_events), &ev, sizeof(ev), 0) == 0)
+				sipsteer_count(SIPSTEER_XDP_ICMP_EVENTS);
+			else
+				sipsteer_count(SIPSTEER_XDP_EVENTS_LOST);
+		}
+		return sipsteer_pass();
+	}
 
 	__u32 slot = SIPSTEER_BPF_TABLE_SLOT;
 	void *inner = bpf_map_lookup_elem(&SIPSTEER_MAP(steer_table), &slot);

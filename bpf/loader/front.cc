@@ -37,24 +37,15 @@ Result<std::unique_ptr<FrontProgram>> FrontProgram::load(const FrontOptions& opt
   if (err = sipsteer_front__load(self->skel_); err)
     return std::unexpected(makeError("load xdp_front (pin root " + options.pin_root + ")", err));
 
-  self->events_ = ring_buffer__new(
-      bpf_map__fd(maps.SIPSTEER_MAP(front_events)),
-      [](void* ctx, void* data, size_t size) -> int {
-        auto* front = static_cast<FrontProgram*>(ctx);
-        if (size < sizeof(sipsteer_event) || !front->sink_) return 0;
-        sipsteer_event ev;
-        std::memcpy(&ev, data, sizeof(ev));
-        front->sink_(ev);
-        return 0;
-      },
-      self.get(), nullptr);
-  if (!self->events_) return std::unexpected(makeError("xdp_front: event ring reader", -errno));
+  auto events = EventRing::open(bpf_map__fd(maps.SIPSTEER_MAP(front_events)), "xdp_front");
+  if (!events) return std::unexpected(events.error());
+  self->events_ = std::move(*events);
   return self;
 }
 
 FrontProgram::~FrontProgram() {
   (void)attachment_.detach();
-  if (events_) ring_buffer__free(events_);
+  events_.reset();
   if (skel_) sipsteer_front__destroy(skel_);
 }
 
@@ -157,15 +148,6 @@ Result<void> FrontProgram::syncFromTable(std::span<const uint8_t> blob) {
 
 Result<std::vector<uint64_t>> FrontProgram::counters() const {
   return readPerCpuCounters(countersFd(), SIPSTEER_XDP_COUNTER_COUNT);
-}
-
-Result<int> FrontProgram::pollEvents(int timeout_ms,
-                                     const std::function<void(const sipsteer_event&)>& sink) {
-  sink_ = sink;
-  const int n = ring_buffer__poll(events_, timeout_ms);
-  sink_ = nullptr;
-  if (n < 0 && n != -EINTR) return std::unexpected(makeError("xdp_front: polling events", n));
-  return n < 0 ? 0 : n;
 }
 
 void FrontProgram::unpin() {

@@ -52,6 +52,7 @@ Result<std::unique_ptr<SteerProgram>> SteerProgram::load(const SteerOptions& opt
   int err = inner ? 0 : -ENOENT;
   err = err ? err : bpf_map__set_value_size(inner, options.table_bytes);
   err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(steer_servers), options.max_servers);
+  err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(steer_events), options.event_ring_bytes);
   if (err) return std::unexpected(makeError("xdp_steer: sizing maps", err));
   auto* rodata = self->skel_->rodata;
   rodata->cfg_table_bytes = options.table_bytes;
@@ -63,11 +64,15 @@ Result<std::unique_ptr<SteerProgram>> SteerProgram::load(const SteerOptions& opt
 
   if (err = sipsteer_steer__load(self->skel_); err)
     return std::unexpected(makeError("load xdp_steer (pin root " + options.pin_root + ")", err));
+  auto events = EventRing::open(bpf_map__fd(maps.SIPSTEER_MAP(steer_events)), "xdp_steer");
+  if (!events) return std::unexpected(events.error());
+  self->events_ = std::move(*events);
   return self;
 }
 
 SteerProgram::~SteerProgram() {
   (void)attachment_.detach();
+  events_.reset();
   if (skel_) sipsteer_steer__destroy(skel_);
 }
 
@@ -178,7 +183,8 @@ Result<std::vector<uint64_t>> SteerProgram::counters() const {
 void SteerProgram::unpin() {
   auto& maps = skel_->maps;
   for (bpf_map* map : {maps.SIPSTEER_MAP(steer_table), maps.SIPSTEER_MAP(steer_servers),
-                       maps.SIPSTEER_MAP(steer_drops), maps.SIPSTEER_MAP(steer_counters)})
+                       maps.SIPSTEER_MAP(steer_drops), maps.SIPSTEER_MAP(steer_counters),
+                       maps.SIPSTEER_MAP(steer_events)})
     (void)bpf_map__unpin(map, nullptr);
 }
 

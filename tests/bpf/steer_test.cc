@@ -212,6 +212,31 @@ TEST_F(SteerTest, FixturesGiveTheirVerdictsAndFrames) {
   });
 }
 
+TEST_F(SteerTest, IcmpUnreachableAboutANatServerBecomesAnEvent) {
+  // The server 198.18.2.2 answers a datagram we forwarded (client ->
+  // server) with port unreachable, sent back towards the client.
+  UdpSpec fwd = sipSpec("198.18.1.1", "198.18.2.2", "Call-ID: dead");
+  fwd.dport = 5060;
+  const Frame icmp = icmpUnreachable(Ip::parse("198.18.2.2"), fwd.src, 3, udpFrame(fwd));
+  runFixtures({{"icmp_about_nat_server_passes_on", icmp, kPass, {}, -1, SIPSTEER_XDP_ICMP_EVENTS}});
+  std::vector<sipsteer_event> events;
+  auto n = steer_->pollEvents(0, [&](const sipsteer_event& ev) { events.push_back(ev); });
+  ASSERT_TRUE(n.has_value());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].server_id, 2u);
+  EXPECT_EQ(events[0].icmp_code, 3);
+  EXPECT_EQ(events[0].quoted_dst.v4, endpoint("198.18.2.2", 0).addr.v4);
+  EXPECT_EQ(events[0].generation, 1u);
+
+  // About an address that is no server of ours: nothing.
+  fwd.dst = Ip::parse("198.18.9.9");
+  runFixtures({{"icmp_about_stranger", icmpUnreachable(Ip::parse("198.18.9.9"), fwd.src, 3, udpFrame(fwd)),
+                kPass, {}, -1, SIPSTEER_XDP_PASSED}});
+  events.clear();
+  ASSERT_TRUE(steer_->pollEvents(0, [&](const sipsteer_event& ev) { events.push_back(ev); }));
+  EXPECT_TRUE(events.empty());
+}
+
 TEST_F(SteerTest, NoCallIdDropsWhenConfiguredTo) {
   SteerOptions options;
   options.no_callid_drop = true;

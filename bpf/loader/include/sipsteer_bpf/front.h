@@ -11,6 +11,7 @@
 
 #include <sipsteer/abi/counters.h>
 #include <sipsteer/abi/events.h>
+#include <sipsteer_bpf/event_ring.h>
 #include <sipsteer_bpf/loader.h>
 #include <sipsteer_bpf/map_types.h>
 
@@ -22,7 +23,6 @@
 #include <vector>
 
 struct sipsteer_front;  // bpftool skeleton
-struct ring_buffer;
 
 namespace sipsteer::bpf {
 
@@ -62,7 +62,10 @@ class FrontProgram {
   // sipsteer_xdp_*_total, indexed by enum sipsteer_xdp_counter.
   Result<std::vector<uint64_t>> counters() const;
   // Calls `sink` for every event waiting in the ring (up to timeout_ms).
-  Result<int> pollEvents(int timeout_ms, const std::function<void(const sipsteer_event&)>& sink);
+  Result<int> pollEvents(int timeout_ms, const EventRing::Sink& sink) {
+    return events_->poll(timeout_ms, sink);
+  }
+  EventRing& events() noexcept { return *events_; }
 
   // Removes the pinned maps (the programs' own references stay).
   void unpin();
@@ -78,9 +81,8 @@ class FrontProgram {
  private:
   FrontProgram() = default;
   sipsteer_front* skel_ = nullptr;
-  ring_buffer* events_ = nullptr;
+  std::unique_ptr<EventRing> events_;
   XdpAttachment attachment_;
-  std::function<void(const sipsteer_event&)> sink_;
 };
 
 }  // namespace sipsteer::bpf

@@ -5,6 +5,7 @@
 // Not thread-safe: one publisher (the control plane) per program.
 #pragma once
 
+#include <sipsteer_bpf/event_ring.h>
 #include <sipsteer_bpf/loader.h>
 #include <sipsteer_bpf/map_types.h>
 
@@ -30,6 +31,7 @@ struct SteerOptions {
   uint32_t tx_ifindex = 0;      // 0 = XDP_TX, else XDP_REDIRECT there
   bool unnat = true;            // rewrite nat replies back to the VIP
   bool fib_lookup = true;       // next hop by bpf_fib_lookup when no table MAC
+  uint32_t event_ring_bytes = 64 * 1024;  // power of two, >= page size
 };
 
 class SteerProgram {
@@ -53,6 +55,12 @@ class SteerProgram {
   Result<std::vector<uint64_t>> drops() const;
   Result<std::vector<uint64_t>> counters() const;
 
+  // ICMP unreachable events about nat servers (struct sipsteer_event).
+  Result<int> pollEvents(int timeout_ms, const EventRing::Sink& sink) {
+    return events_->poll(timeout_ms, sink);
+  }
+  EventRing& events() noexcept { return *events_; }
+
   void unpin();
   int programFd() const noexcept;
   int tableFd() const noexcept;
@@ -63,6 +71,7 @@ class SteerProgram {
   SteerProgram() = default;
   Result<void> syncServers(std::span<const uint8_t> blob, bool remove_stale);
   sipsteer_steer* skel_ = nullptr;
+  std::unique_ptr<EventRing> events_;
   SteerOptions options_;
   XdpAttachment attachment_;
   uint64_t generation_ = 0;
