@@ -254,6 +254,36 @@ static __always_inline int sipsteer_rewrite(struct xdp_md *ctx, struct sipsteer_
 	return 0;
 }
 
+/* TTL / hop limit minus one (IPv4 checksum updated), for frames we route
+ * ourselves. Returns 0, or a drop reason + 1. */
+static __always_inline int sipsteer_ttl_decrement(struct xdp_md *ctx, const struct sipsteer_pkt *pkt)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3 = pkt->l3_off;
+	if (l3 > 22) /* re-bounded, see sipsteer_rewrite */
+		return SIPSTEER_DROP_TRUNCATED + 1;
+	if (pkt->family == SIPSTEER_FAMILY_IPV4) {
+		struct iphdr *ip = data + l3;
+		if ((void *)(ip + 1) > data_end)
+			return SIPSTEER_DROP_TRUNCATED + 1;
+		if (ip->ttl <= 1)
+			return SIPSTEER_DROP_IP_TTL_EXPIRED + 1;
+		__u16 *ttl_word = (__u16 *)&ip->ttl; /* TTL and protocol */
+		__u16 old_word = *ttl_word;
+		ip->ttl--;
+		sipsteer_csum_apply(&ip->check, sipsteer_csum_add16(0, old_word, *ttl_word));
+		return 0;
+	}
+	struct ipv6hdr *ip6 = data + l3;
+	if ((void *)(ip6 + 1) > data_end)
+		return SIPSTEER_DROP_TRUNCATED + 1;
+	if (ip6->hop_limit <= 1)
+		return SIPSTEER_DROP_IP_TTL_EXPIRED + 1;
+	ip6->hop_limit--;
+	return 0;
+}
+
 /* A reply from a nat server: back to the client from the VIP. */
 static __always_inline int sipsteer_unnat(struct xdp_md *ctx, struct sipsteer_pkt *pkt)
 {
@@ -263,13 +293,18 @@ static __always_inline int sipsteer_unnat(struct xdp_md *ctx, struct sipsteer_pk
 	if (!server || server->vip.family != pkt->family)
 		return sipsteer_pass();
 	struct sipsteer_bpf_endpoint vip = server->vip;
-	/* Route only if we will forward it ourselves (FIB), else the kernel
-	 * forwards the rewritten datagram and decrements TTL itself. */
+	/* No TTL change yet: without a FIB answer the kernel forwards the
+	 * rewritten datagram and decrements TTL itself. */
 	int err = sipsteer_rewrite(ctx, pkt, 0, &vip.addr, vip.port, 0);
 	if (err)
 		return sipsteer_drop(err - 1);
 	sipsteer_count(SIPSTEER_XDP_UNNATED);
-	return sipsteer_send(ctx, pkt, NULL, 0, XDP_PASS);
+	int verdict = sipsteer_send(ctx, pkt, NULL, 0, XDP_PASS);
+	if (verdict == XDP_PASS)
+		return verdict;
+	/* The FIB gave a next hop: we route it, so TTL is ours to decrement. */
+	err = sipsteer_ttl_decrement(ctx, pkt);
+	return err ? sipsteer_drop(err - 1) : verdict;
 }
 
 static __always_inline int sipsteer_steer(struct xdp_md *ctx, struct sipsteer_pkt *pkt, int parsed,

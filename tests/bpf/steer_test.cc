@@ -3,6 +3,10 @@
 // with core::TableView::select (what the DPDK path uses) on many Call-IDs;
 // atomic table switches through the publisher.
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 #include <sipsteer/core/callid_hash.h>
 #include <sipsteer/core/sip_scanner.h>
@@ -124,7 +128,7 @@ class SteerTest : public ::testing::Test {
       if (fx.verdict != kDrop) {  // a dropped frame's bytes go nowhere
         EXPECT_EQ(run.out, want);
       }
-      if (run.out.size() > 40 && fx.verdict == kTx) {
+      if (run.out.size() > 40 && fx.verdict != kDrop && fx.verdict != kPass) {
         EXPECT_EQ(checksumErrors(run.out), "");
       }
       auto drops1 = steer_->drops();
@@ -235,6 +239,55 @@ TEST_F(SteerTest, IcmpUnreachableAboutANatServerBecomesAnEvent) {
   events.clear();
   ASSERT_TRUE(steer_->pollEvents(0, [&](const sipsteer_event& ev) { events.push_back(ev); }));
   EXPECT_TRUE(events.empty());
+}
+
+// With a route and a neighbour in the kernel, frames without a table MAC
+// (un-NATed replies, servers without MAC_SET) go out by bpf_fib_lookup,
+// as routed frames: TTL minus one, MACs from the FIB, XDP_REDIRECT.
+TEST_F(SteerTest, FibLookupGivesTheNextHopWhenTheTableHasNoMac) {
+  constexpr uint32_t kRedirect = 4;
+  sh("ip link del sfib0");
+  ASSERT_TRUE(sh("sysctl -qw net.ipv4.ip_forward=1"));
+  ASSERT_TRUE(sh("ip link add sfib0 type veth peer name sfib1 && ip link set sfib0 up && "
+                 "ip link set sfib1 up && ip addr add 198.18.1.254/24 dev sfib0 && "
+                 "ip addr add 198.18.5.254/24 dev sfib0 && "
+                 "ip neigh replace 198.18.1.1 lladdr 02:00:00:00:00:01 dev sfib0 nud permanent && "
+                 "ip neigh replace 198.18.5.1 lladdr 02:00:00:00:05:01 dev sfib0 nud permanent"));
+  // The MAC by ioctl: /sys shows the interfaces of the namespace that
+  // mounted it, not ours.
+  Mac own{};
+  {
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, "sfib0", IFNAMSIZ - 1);
+    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(ioctl(fd, SIOCGIFHWADDR, &ifr), 0);
+    close(fd);
+    std::memcpy(own.data(), ifr.ifr_hwaddr.sa_data, 6);
+  }
+  // A reply from nat server 198.18.2.2 to the client 198.18.1.1.
+  UdpSpec reply = sipSpec("198.18.2.2", "198.18.1.1", "Call-ID: fib");
+  reply.sport = 5060;
+  reply.dport = 5062;
+  UdpSpec unnated = reply;
+  unnated.src = Ip::parse("198.18.0.10");
+  unnated.ttl = 63;
+  unnated.src_mac = own;
+  unnated.dst_mac = Mac{0x02, 0, 0, 0, 0, 0x01};
+  // A request to the VIP whose pool's only server has no MAC in the table.
+  const UdpSpec nomac = sipSpec("198.18.1.1", "198.18.0.13", "Call-ID: fib");
+  UdpSpec forwarded = nomac;
+  forwarded.dst = Ip::parse("198.18.5.1");
+  forwarded.dport = 5060;
+  forwarded.ttl = 63;
+  forwarded.src_mac = own;
+  forwarded.dst_mac = Mac{0x02, 0, 0, 0, 5, 0x01};
+  runFixtures({
+      {"unnat_routed_by_fib", udpFrame(reply), kRedirect, udpFrame(unnated), -1, SIPSTEER_XDP_UNNATED},
+      {"server_without_mac_routed_by_fib", udpFrame(nomac), kRedirect, udpFrame(forwarded), -1,
+       SIPSTEER_XDP_STEERED_NAT},
+  });
+  sh("ip link del sfib0");
 }
 
 TEST_F(SteerTest, NoCallIdDropsWhenConfiguredTo) {
