@@ -18,7 +18,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # lab: namespaces, SIP peers, DNS, capture, Prometheus server
-  iproute2 iputils-ping sip-tester dnsmasq-base tcpdump curl procps
+  iproute2 iputils-ping ethtool sip-tester dnsmasq-base tcpdump curl procps
   prometheus dnsutils
 )
 
