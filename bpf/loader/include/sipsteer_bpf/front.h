@@ -26,6 +26,8 @@ struct sipsteer_front;  // bpftool skeleton
 
 namespace sipsteer::bpf {
 
+// Sizes: when DPDK loads xdp_front.bpf.o itself, libbpf only reuses pinned
+// maps whose sizes equal the object's, so keep the defaults in that mode.
 struct FrontOptions {
   std::string pin_root = "/sys/fs/bpf";
   uint32_t max_vips = 256;           // front_vips entries
