@@ -13,6 +13,8 @@
 #include <sipsteer_bpf/front.h>
 #include <sipsteer_bpf/steer.h>
 
+#include <sys/mount.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -181,12 +183,96 @@ void BM_SteerVethDsrPps(benchmark::State& state) {
   sh("ip link del sbv0");
 }
 
+// Live-frames generator on `ifname`: `frames` copies of `frame` sent with
+// XDP_TX out of it. Returns the seconds it took, or < 0 on failure.
+double generate(const Frame& frame, const char* ifname, uint32_t frames) {
+  static std::unique_ptr<bpf_object, void (*)(bpf_object*)> gen(nullptr, bpf_object__close);
+  if (!gen) {
+    gen.reset(bpf_object__open_file(SIPSTEER_BENCH_BPF_DIR "/xdp_gen.bpf.o", nullptr));
+    if (!gen || bpf_object__load(gen.get()) != 0) return -1;
+  }
+  const int fd = bpf_program__fd(bpf_object__find_program_by_name(gen.get(), "sipsteer_bench_gen"));
+  Frame data = frame;
+  xdp_md ctx{};
+  ctx.data_end = static_cast<uint32_t>(data.size());
+  ctx.ingress_ifindex = if_nametoindex(ifname);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(),
+              .data_size_in = static_cast<uint32_t>(data.size()), .ctx_in = &ctx,
+              .ctx_size_in = static_cast<uint32_t>(sizeof(ctx)), .repeat = static_cast<int>(frames),
+              .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+  const auto t0 = std::chrono::steady_clock::now();
+  if (bpf_prog_test_run_opts(fd, &opts) != 0) return -1;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The DPDK side of the same comparison: the same generator and frames into
+// a veth whose XDP front (loaded by DPDK itself, xdp_prog=) redirects them
+// to DPDK's net_af_xdp queue (busy_budget=0), where a minimal DPDK receiver
+// (tests/netns/bpf/af_xdp_rx) counts them. This is DPDK's receive path
+// through AF_XDP, not sipsteer-dp's steering (not on main yet).
+void BM_FrontToDpdkAfXdpPps(benchmark::State& state) {
+  SIPSTEER_NEED_PROGRAMS(state);
+  // DPDK's libbpf reuses pins under /sys/fs/bpf; its runtime files go to
+  // /var/run/dpdk: both private to this process's mount namespace.
+  static const bool mounted = mount("bpf", "/sys/fs/bpf", "bpf", 0, nullptr) == 0 &&
+                              sh("mkdir -p /var/run/dpdk") &&
+                              mount("tmpfs", "/var/run/dpdk", "tmpfs", 0, "size=1m") == 0;
+  if (!mounted) {
+    state.SkipWithError("mounting bpffs on /sys/fs/bpf");
+    return;
+  }
+  sh("ip link del sbd0");
+  if (!sh("ip link add sbd0 type veth peer name sbd1 && ip link set sbd0 up && ip link set sbd1 up")) {
+    state.SkipWithError("veth");
+    return;
+  }
+  bpf::FrontOptions options;
+  options.pin_root = "/sys/fs/bpf";
+  auto front = bpf::FrontProgram::load(options);
+  if (!front || !(*front)->addVip(endpoint("198.18.0.10", 5060))) {
+    state.SkipWithError("front");
+    return;
+  }
+  constexpr uint32_t kFrames = 1u << 20;
+  const Frame frame = sipFrame("198.18.0.10", "Call-ID: a84b4c76e66710@pc33.atlanta.example.com");
+  double received = 0, seconds = 0;
+  for (auto _ : state) {
+    const std::string cmd = std::string(SIPSTEER_AF_XDP_RX) + " sbd0 " + SIPSTEER_BPF_OBJECT_DIR +
+                            "/xdp_front.bpf.o 5 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> dpdk(popen(cmd.c_str(), "r"), pclose);
+    char line[256];
+    bool ready = false;
+    while (!ready && dpdk && std::fgets(line, sizeof(line), dpdk.get()))
+      ready = std::string(line) == "ready\n";
+    if (!ready) {
+      state.SkipWithError("DPDK receiver did not start");
+      break;
+    }
+    const double s = generate(frame, "sbd1", kFrames);
+    unsigned sip = 0, other = 0;
+    while (std::fgets(line, sizeof(line), dpdk.get()))
+      std::sscanf(line, "sip=%u other=%u", &sip, &other);
+    if (s <= 0) {
+      state.SkipWithError("generator failed");
+      break;
+    }
+    received += sip;
+    seconds += s;
+    state.SetIterationTime(s);
+  }
+  state.counters["frames_sent"] = static_cast<double>(kFrames) * static_cast<double>(state.iterations());
+  state.counters["frames_at_dpdk"] = received;
+  state.counters["dpdk_rx_Mpps"] = seconds > 0 ? received / seconds / 1e6 : 0;
+  sh("ip link del sbd0");
+}
+
 BENCHMARK(BM_FrontSipToXsk)->UseManualTime()->Iterations(20);
 BENCHMARK(BM_FrontPassToKernel)->UseManualTime()->Iterations(20);
 BENCHMARK(BM_SteerDsrCallId)->UseManualTime()->Iterations(20);
 BENCHMARK(BM_SteerNoCallIdFullScan)->UseManualTime()->Iterations(20);
 BENCHMARK(BM_SteerPassNotVip)->UseManualTime()->Iterations(20);
 BENCHMARK(BM_SteerVethDsrPps)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FrontToDpdkAfXdpPps)->UseManualTime()->Iterations(2)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace sipsteer::bpftest
