@@ -100,6 +100,15 @@ struct {
 	__array(values, struct sipsteer_table_inner); /* must be the last field */
 } SIPSTEER_MAP(steer_table) SEC(".maps");
 
+/* Call-ID hash + pool -> server of the dialog (LRU evicts the coldest). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct sipsteer_bpf_affinity_key);
+	__type(value, struct sipsteer_bpf_affinity);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} SIPSTEER_MAP(steer_affinity) SEC(".maps");
+
 /* Server addr:port (of nat pools) -> id and VIP: un-NAT of replies, and
  * ICMP errors about them become events. */
 struct {

@@ -7,7 +7,8 @@
  *   server = servers[slots[pool.ring_offset + slot]]
  * then forwards it: dsr (MAC rewrite) or nat (destination rewrite, replies
  * from servers rewritten back to the VIP), out by XDP_TX or XDP_REDIRECT.
- * Stateless: the Maglev ring is the affinity (no per-dialog table in BPF).
+ * A dialog already seen stays on its server while that server is LIVE
+ * (steer_affinity, an LRU keyed by Call-ID hash and pool), as in DPDK.
  * Every drop goes through sipsteer_drop() and a SIPSTEER_DROP_* reason.
  */
 #include <linux/bpf.h>
@@ -284,6 +285,32 @@ static __always_inline int sipsteer_ttl_decrement(struct xdp_md *ctx, const stru
 	return 0;
 }
 
+/* The server for a dialog: its affinity while that server is LIVE in the
+ * current table (up or draining), else the ring's choice, remembered. This
+ * is the DPDK path's rule (abi/table.h): a new dialog goes where
+ * TableView::select says; a known one stays unless its server died. */
+static __always_inline const struct sipsteer_server *sipsteer_pick(const __u8 *blob, __u32 pool,
+								   __u64 hash)
+{
+	struct sipsteer_bpf_affinity_key key = {
+		.hash = hash, .pool_id = sipsteer_table_pool_id(blob, cfg_table_bytes, pool),
+	};
+	struct sipsteer_bpf_affinity *known = bpf_map_lookup_elem(&SIPSTEER_MAP(steer_affinity), &key);
+	if (known) {
+		const struct sipsteer_server *server =
+			sipsteer_table_server_by_id(blob, cfg_table_bytes, pool, known->server_id);
+		if (server && (server->flags & SIPSTEER_SERVER_F_LIVE))
+			return server;
+	}
+	const struct sipsteer_server *server = sipsteer_table_select(blob, cfg_table_bytes, pool, hash);
+	if (!server)
+		return NULL;
+	struct sipsteer_bpf_affinity value = { .server_id = server->server_id };
+	/* Full LRU: the insert evicts the coldest dialog; no failure to count. */
+	bpf_map_update_elem(&SIPSTEER_MAP(steer_affinity), &key, &value, BPF_ANY);
+	return server;
+}
+
 /* A reply from a nat server: back to the client from the VIP. */
 static __always_inline int sipsteer_unnat(struct xdp_md *ctx, struct sipsteer_pkt *pkt)
 {
@@ -336,8 +363,7 @@ static __always_inline int sipsteer_steer(struct xdp_md *ctx, struct sipsteer_pk
 	if (err)
 		return sipsteer_drop(err - 1);
 
-	const struct sipsteer_server *server =
-		sipsteer_table_select(blob, cfg_table_bytes, vip->pool, hash);
+	const struct sipsteer_server *server = sipsteer_pick(blob, vip->pool, hash);
 	if (!server)
 		return sipsteer_drop(SIPSTEER_DROP_NO_SERVER);
 	const __u8 mode = vip->mode;

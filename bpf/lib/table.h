@@ -106,4 +106,67 @@ sipsteer_table_select(const __u8 *blob, __u32 size, __u32 pool_index, __u64 hash
 				 sizeof(struct sipsteer_server));
 }
 
+struct sipsteer_server_search {
+	const __u8 *blob;
+	__u64 base;       /* servers_offset + server_first * record */
+	__u64 size;       /* map value size, 64-bit (see sipsteer_vip_search) */
+	__u32 count;      /* pool's server_count */
+	__u32 server_id;  /* wanted */
+	__u32 found;      /* index in the pool, or ~0 */
+	__u32 pad;
+};
+
+/* bpf_loop callback over a pool's servers (same reason as the VIP search). */
+static long sipsteer_server_search_cb(__u32 i, void *data)
+{
+	struct sipsteer_server_search *s = data;
+	if (i >= s->count)
+		return 1;
+	const struct sipsteer_server *server = sipsteer_table_at(
+		s->blob, s->size, s->base + (__u64)i * sizeof(*server), sizeof(*server));
+	if (!server)
+		return 1;
+	if (server->server_id == s->server_id) {
+		s->found = i;
+		return 1;
+	}
+	return 0;
+}
+
+/* The server with stable id `server_id` in pool `pool_index`, or NULL. */
+static __always_inline const struct sipsteer_server *
+sipsteer_table_server_by_id(const __u8 *blob, __u32 size, __u32 pool_index, __u32 server_id)
+{
+	const struct sipsteer_table_header *h = sipsteer_table_at(blob, size, 0, sizeof(*h));
+	if (!h || pool_index >= h->pool_count)
+		return NULL;
+	const struct sipsteer_pool *pool = sipsteer_table_at(
+		blob, size, (__u64)h->pools_offset + (__u64)pool_index * sizeof(*pool), sizeof(*pool));
+	if (!pool)
+		return NULL;
+	struct sipsteer_server_search search = {
+		.blob = blob,
+		.base = (__u64)h->servers_offset +
+			(__u64)pool->server_first * sizeof(struct sipsteer_server),
+		.size = size, .count = pool->server_count, .server_id = server_id, .found = ~0u,
+	};
+	bpf_loop(SIPSTEER_MAX_SERVERS, sipsteer_server_search_cb, &search, 0);
+	if (search.found >= SIPSTEER_MAX_SERVERS)
+		return NULL;
+	return sipsteer_table_at(blob, size,
+				 search.base + (__u64)search.found * sizeof(struct sipsteer_server),
+				 sizeof(struct sipsteer_server));
+}
+
+/* The pool's stable id, or ~0 when the index is out of the table. */
+static __always_inline __u32 sipsteer_table_pool_id(const __u8 *blob, __u32 size, __u32 pool_index)
+{
+	const struct sipsteer_table_header *h = sipsteer_table_at(blob, size, 0, sizeof(*h));
+	if (!h || pool_index >= h->pool_count)
+		return ~0u;
+	const struct sipsteer_pool *pool = sipsteer_table_at(
+		blob, size, (__u64)h->pools_offset + (__u64)pool_index * sizeof(*pool), sizeof(*pool));
+	return pool ? pool->pool_id : ~0u;
+}
+
 #endif /* SIPSTEER_BPF_LIB_TABLE_H */

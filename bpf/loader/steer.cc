@@ -53,6 +53,7 @@ Result<std::unique_ptr<SteerProgram>> SteerProgram::load(const SteerOptions& opt
   err = err ? err : bpf_map__set_value_size(inner, options.table_bytes);
   err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(steer_servers), options.max_servers);
   err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(steer_events), options.event_ring_bytes);
+  err = err ? err : bpf_map__set_max_entries(maps.SIPSTEER_MAP(steer_affinity), options.max_dialogs);
   if (err) return std::unexpected(makeError("xdp_steer: sizing maps", err));
   auto* rodata = self->skel_->rodata;
   rodata->cfg_table_bytes = options.table_bytes;
@@ -184,7 +185,7 @@ void SteerProgram::unpin() {
   auto& maps = skel_->maps;
   for (bpf_map* map : {maps.SIPSTEER_MAP(steer_table), maps.SIPSTEER_MAP(steer_servers),
                        maps.SIPSTEER_MAP(steer_drops), maps.SIPSTEER_MAP(steer_counters),
-                       maps.SIPSTEER_MAP(steer_events)})
+                       maps.SIPSTEER_MAP(steer_events), maps.SIPSTEER_MAP(steer_affinity)})
     (void)bpf_map__unpin(map, nullptr);
 }
 

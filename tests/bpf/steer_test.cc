@@ -400,6 +400,84 @@ TEST_F(SteerTest, PublishSwitchesTablesAndRefusesBadOnes) {
   EXPECT_EQ(run.out, natOut(nat4, second));
 }
 
+// Dialog affinity, the DPDK path's rule: a known dialog stays on its server
+// while that server is LIVE (up or draining), whatever the new ring says; a
+// new dialog goes where TableView::select says; a dead server's dialogs move.
+TEST_F(SteerTest, DialogsStayOnTheirServerWhileItLives) {
+  auto dstServer = [&](const std::string& cid) {
+    UdpSpec spec = sipSpec("198.18.1.1", "198.18.0.11", "Call-ID: " + cid);
+    XdpRun run = runXdp(steer_->programFd(), udpFrame(spec), 1, 0);
+    EXPECT_EQ(run.verdict, kTx);
+    return run.out.size() > 6 ? run.out[5] : 0;  // dsr: last MAC byte = server id
+  };
+  auto publish = [&](core::TableSpec spec, core::TableView& view, std::vector<uint8_t>& blob) {
+    auto built = core::buildTable(spec);
+    ASSERT_TRUE(built.has_value()) << built.error();
+    blob = std::move(*built);
+    ASSERT_EQ(core::TableView::validate(blob, view), SIPSTEER_TABLE_ERR_OK);
+    ASSERT_TRUE(steer_->publish(blob).has_value());
+  };
+  auto choice = [&](const core::TableView& view, const std::string& cid) {
+    return view.servers()[view.select(0, core::hashCallId(key(), cid))].server_id;
+  };
+
+  // Generation 1: 300 dialogs start.
+  std::vector<std::string> cids;
+  for (int i = 0; i < 300; ++i) cids.push_back("dialog-" + std::to_string(i) + "@affinity");
+  std::vector<uint8_t> first(300);
+  for (size_t i = 0; i < cids.size(); ++i) {
+    first[i] = dstServer(cids[i]);
+    ASSERT_EQ(first[i], choice(view_, cids[i]));
+  }
+
+  // Generation 2: a fourth server joins; the ring moves some slots to it.
+  core::TableSpec spec = testTableSpec(2);
+  spec.pools[0].servers.push_back(server("198.18.2.4", 4, 4));
+  core::TableView view2;
+  std::vector<uint8_t> blob2;
+  publish(spec, view2, blob2);
+  int moved_in_ring = 0;
+  for (size_t i = 0; i < cids.size(); ++i) {
+    if (choice(view2, cids[i]) != first[i]) ++moved_in_ring;
+    EXPECT_EQ(dstServer(cids[i]), first[i]) << cids[i] << " stays on its server";
+  }
+  EXPECT_GT(moved_in_ring, 20) << "the new ring would have moved these";
+  for (int i = 0; i < 50; ++i) {
+    const std::string fresh = "fresh-" + std::to_string(i);
+    EXPECT_EQ(dstServer(fresh), choice(view2, fresh)) << "new dialogs follow the ring";
+  }
+
+  // Generation 3: server 1 drains: keeps its dialogs, takes no new ones.
+  spec.generation = 3;
+  spec.pools[0].servers[0].state = SIPSTEER_STATE_DRAINING;
+  core::TableView view3;
+  std::vector<uint8_t> blob3;
+  publish(spec, view3, blob3);
+  for (size_t i = 0; i < cids.size(); ++i) EXPECT_EQ(dstServer(cids[i]), first[i]);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_NE(dstServer("after-drain-" + std::to_string(i)), 1) << "a draining server takes no new dialog";
+  }
+
+  // Generation 4: server 1 is down: its dialogs move where the ring says.
+  spec.generation = 4;
+  spec.pools[0].servers[0].state = SIPSTEER_STATE_DOWN;
+  core::TableView view4;
+  std::vector<uint8_t> blob4;
+  publish(spec, view4, blob4);
+  int moved = 0;
+  for (size_t i = 0; i < cids.size(); ++i) {
+    const uint8_t now = dstServer(cids[i]);
+    if (first[i] == 1) {
+      ++moved;
+      EXPECT_EQ(now, choice(view4, cids[i])) << cids[i] << " re-steered";
+      EXPECT_NE(now, 1);
+    } else {
+      EXPECT_EQ(now, first[i]) << cids[i] << " unaffected";
+    }
+  }
+  EXPECT_GT(moved, 50);
+}
+
 TEST_F(SteerTest, TableLargerThanTheMapIsRefused) {
   core::TableSpec spec = testTableSpec(5);
   spec.pools[0].ring_size = 65537;  // 128 KiB of slots > 64 KiB table map

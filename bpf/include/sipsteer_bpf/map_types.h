@@ -46,6 +46,22 @@ struct sipsteer_bpf_server_info {
 };
 SIPSTEER_ASSERT_SIZE(sipsteer_bpf_server_info, 40);
 
+/* Dialog affinity of the steering program (LRU): which server a dialog went
+ * to, so it stays there while that server is LIVE (up or draining), even
+ * when a new table moves its ring slot. */
+struct sipsteer_bpf_affinity_key {
+	__u64 hash;    /* SipHash of the Call-ID (or the fallback source key) */
+	__u32 pool_id; /* stable pool id (table.h sipsteer_pool.pool_id) */
+	__u32 pad;     /* zero */
+};
+SIPSTEER_ASSERT_SIZE(sipsteer_bpf_affinity_key, 16);
+
+struct sipsteer_bpf_affinity {
+	__u32 server_id; /* stable server id */
+	__u32 pad;       /* zero */
+};
+SIPSTEER_ASSERT_SIZE(sipsteer_bpf_affinity, 8);
+
 /* The steering program's table map: an ARRAY_OF_MAPS with one slot whose
  * inner map is an ARRAY of one element holding the whole table blob
  * (abi/table.h) padded to the inner map's value size. */

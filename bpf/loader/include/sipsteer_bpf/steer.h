@@ -26,6 +26,7 @@ struct SteerOptions {
   // takes 128 KiB.
   uint32_t table_bytes = 256 * 1024;
   uint32_t max_servers = 1024;  // steer_servers entries (un-NAT)
+  uint32_t max_dialogs = 65536; // steer_affinity entries (LRU; ~100 B each)
   uint32_t scan_bytes = 2048;   // SIP bytes scanned for Call-ID (<= 2048)
   bool no_callid_drop = false;  // no Call-ID in scan bound: drop, not source hash
   uint32_t tx_ifindex = 0;      // 0 = XDP_TX, else XDP_REDIRECT there
