@@ -99,6 +99,24 @@ TEST_F(LoaderTest, GenericModeOnRequest) {
   EXPECT_EQ(attachedProgId("slv0", true), 0u);
 }
 
+TEST_F(LoaderTest, AutoFallsBackToGenericWithAWarning) {
+  // Loopback (the test namespace's own) has no driver XDP: kAuto must
+  // fall back and say so.
+  auto front = loadFront();
+  ASSERT_NE(front, nullptr);
+  auto native = front->attach("lo", AttachMode::kNative);
+  ASSERT_FALSE(native.has_value()) << "native forced on a driver without XDP";
+  EXPECT_NE(native.error().message.find("native"), std::string::npos) << native.error().message;
+  ASSERT_TRUE(front->attach("lo", AttachMode::kAuto).has_value());
+  EXPECT_EQ(front->attachment().mode(), AttachMode::kGeneric);
+  EXPECT_NE(front->attachment().warning().find("generic"), std::string::npos)
+      << front->attachment().warning();
+  EXPECT_NE(attachedProgId("lo", true), 0u);
+  front.reset();
+  EXPECT_EQ(attachedProgId("lo", true), 0u) << "detached on destruction";
+  sh("ip link del sldum0");
+}
+
 TEST_F(LoaderTest, RefusesToReplaceAnotherProgramAndSaysWhere) {
   auto front = loadFront();
   ASSERT_NE(front, nullptr);
