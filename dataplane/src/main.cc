@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   stopPorts(*ports);
   for (rte_ring* r : slow_tx) {
     if (r == nullptr) continue;
-    void* m;
+    void* m = nullptr;
     while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
     rte_ring_free(r);
   }

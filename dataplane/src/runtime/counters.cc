@@ -18,9 +18,13 @@ std::vector<uint8_t> serializeCounters(std::span<const WorkerCounters* const> wo
   h.vip_count = vip_count;
   h.server_count = static_cast<uint32_t>(servers.size());
   std::vector<uint8_t> out;
+  out.reserve(sizeof h + 8 * (size_t{SIPSTEER_DROP_REASON_COUNT} + size_t{SIPSTEER_SIP_ERROR_COUNT}) +
+              ports.size() * sizeof(sipsteer_port_counters) + vip_count * sizeof(sipsteer_vip_counters) +
+              servers.size() * sizeof(sipsteer_server_counters));
   auto append = [&out](const void* p, size_t n) {
-    const auto* b = static_cast<const uint8_t*>(p);
-    out.insert(out.end(), b, b + n);
+    const size_t at = out.size();
+    out.resize(at + n);
+    std::memcpy(out.data() + at, p, n);
   };
   append(&h, sizeof h);
   auto sum = [&](auto pick) {
