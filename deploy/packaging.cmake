@@ -68,7 +68,7 @@ set(CPACK_PACKAGE_VENDOR "sipsteer")
 set(CPACK_PACKAGE_CONTACT "sipsteer maintainers <sipsteer@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "SIP load balancer and health monitor (DPDK + XDP fast path)")
 set(CPACK_PACKAGE_DESCRIPTION
-    "Spreads SIP over UDP from one virtual address over a pool of SIP servers the way\n DNS SRV says (priority tiers, weights), keeps dialogs on their server, and takes\n a dead server out of rotation within milliseconds. sipsteer-dp (DPDK fast path),\n sipsteerd (health checks, DNS, tables, Prometheus exporter), sipsteerctl (CLI),\n XDP programs, systemd units, Prometheus rules and a Grafana dashboard.")
+    "Spreads SIP over UDP from one virtual address over a pool of SIP servers the way\nDNS SRV says (priority tiers, weights), keeps dialogs on their server, and takes\na dead server out of rotation within milliseconds. sipsteer-dp (DPDK fast path),\nsipsteerd (health checks, DNS, tables, Prometheus exporter), sipsteerctl (CLI),\nXDP programs, systemd units, Prometheus rules and a Grafana dashboard.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -81,8 +81,27 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Library dependencies (libdpdk PMDs, libbpf1, libc-ares2, prometheus-cpp,
 # yaml-cpp, libsodium23, ...) come from dpkg-shlibdeps on the binaries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 247) | adduser")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, driverctl, dpdk")
+set(SIPSTEER_DEB_DEPENDS "systemd (>= 247) | adduser")
+# DPDK drivers are plugins EAL loads from its pmds-<ABI> directory, invisible
+# to dpkg-shlibdeps: the mempool handler, the buses and the PMDs sipsteer is
+# documented with. Other NICs' PMDs come with `dpdk` (recommended).
+# Debian names them by DPDK ABI: 22.11 -> 23 (an xx.11 LTS has ABI xx+1).
+if(TARGET sipsteer-dp)
+  execute_process(COMMAND pkg-config --modversion libdpdk OUTPUT_VARIABLE SIPSTEER_DPDK_VERSION
+                  OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE SIPSTEER_DPDK_RC)
+  if(SIPSTEER_DPDK_RC EQUAL 0 AND SIPSTEER_DPDK_VERSION MATCHES "^([0-9]+)\\.([0-9]+)")
+    set(SIPSTEER_DPDK_ABI ${CMAKE_MATCH_1})
+    if(CMAKE_MATCH_2 STREQUAL "11")
+      math(EXPR SIPSTEER_DPDK_ABI "${SIPSTEER_DPDK_ABI} + 1")
+    endif()
+    foreach(plugin mempool-ring bus-pci bus-vdev net-af-xdp net-af-packet)
+      string(APPEND SIPSTEER_DEB_DEPENDS ", librte-${plugin}${SIPSTEER_DPDK_ABI}")
+    endforeach()
+  endif()
+endif()
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${SIPSTEER_DEB_DEPENDS}")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "dpdk")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, driverctl")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${SIPSTEER_DEB_CONTROL}/conffiles ${SIPSTEER_DEPLOY_DIR}/packaging/postinst
     ${SIPSTEER_DEPLOY_DIR}/packaging/prerm ${SIPSTEER_DEPLOY_DIR}/packaging/postrm)
