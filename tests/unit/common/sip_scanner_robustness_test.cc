@@ -231,6 +231,27 @@ TEST(SipScannerRobustnessTest, SingleByteCorruptionsNeverEscapeTheSpan) {
   }
 }
 
+TEST(SipScannerRobustnessTest, LinesLongerThanTheSearchBlock) {
+  // Line ends are found 64 bytes at a time: lines of every length around
+  // and beyond a block, at every alignment, must still split correctly.
+  for (size_t pad = 0; pad < 70; ++pad) {
+    for (size_t len : {60u, 63u, 64u, 65u, 127u, 128u, 129u, 300u}) {
+      const std::string text = crlf("OPTIONS sip:a@b SIP/2.0\nX-Pad: " + std::string(pad, 'p') +
+                                    "\nSubject: " + std::string(len, 's') +
+                                    "\nCall-ID: x@y\nCSeq: 1 OPTIONS\nVia: SIP/2.0/UDP h\n"
+                                    "From: <sip:a@b>;tag=1\nTo: <sip:a@b>\n\n");
+      const Buffer b(text);
+      SipMessage m;
+      ASSERT_EQ(scan(b.span(), m), ScanError::kOK) << pad << " " << len;
+      EXPECT_EQ(b.get(m.call_id), "x@y");
+      EXPECT_EQ(m.header_lines, 7);
+      EXPECT_EQ(m.header_end, b.size);
+      ASSERT_EQ(scan(b.span(), m, want(kWantCallId | kWantCSeq)), ScanError::kOK);
+      EXPECT_EQ(b.get(m.call_id), "x@y");
+    }
+  }
+}
+
 TEST(HeaderCursorTest, IteratesUnfoldedLines) {
   const Buffer b(crlf("INVITE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
                       "Subject:  folded\n  value  \ni:x@y\nTo :\t<sip:a@b>\n\nbody"));

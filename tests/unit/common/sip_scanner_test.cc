@@ -93,10 +93,14 @@ std::string optionsWith(std::string_view header) {
 // removed when `line` is empty).
 std::string optionsReplacing(std::string_view prefix, std::string_view line) {
   std::string text(kOptions);
-  const size_t at = text.find(std::string("\n") + std::string(prefix)) + 1;
+  std::string needle = "\n";
+  needle.append(prefix);
+  const size_t at = text.find(needle) + 1;
   const size_t end = text.find('\n', at) + 1;
-  text.replace(at, end - at, line.empty() ? std::string() : std::string(line) + "\n");
-  return text;
+  std::string out = text.substr(0, at);
+  if (!line.empty()) out.append(line).append("\n");
+  out.append(text, end, std::string::npos);
+  return out;
 }
 
 TEST(SipScannerTest, ParsesOptionsRequest) {
@@ -314,8 +318,8 @@ TEST(SipScannerTest, LfOnlyAndMixedLineEnds) {
   EXPECT_EQ(lf.m.header_end, lf.size);
 
   std::string mixed = crlf(kOptions);
-  mixed.replace(mixed.find("\r\nCall-ID"), 2, "\n");
-  mixed.replace(mixed.size() - 2, 2, "\n");  // blank line as bare LF
+  mixed.erase(mixed.find("\r\nCall-ID"), 1);
+  mixed.erase(mixed.size() - 2, 1);  // blank line as bare LF
   const Scanned m = scanRaw(mixed);
   ASSERT_EQ(m.err, ScanError::kOK);
   EXPECT_EQ(m.get(m.m.call_id), "a84b4c76e66710@lb.example.com");
