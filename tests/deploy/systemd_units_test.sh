@@ -19,9 +19,11 @@ trap 'rm -rf "$root"' EXIT
 
 # --- scratch root: stub binaries, the distribution's units, ours ----------
 mkdir -p "$root/usr/sbin" "$root/usr/bin" "$root/usr/lib/systemd" "$root/etc/systemd/system" "$root/run"
-for b in usr/sbin/sipsteer-dp usr/sbin/sipsteerd usr/bin/sipsteerctl; do
-  printf '#!/bin/sh\n' >"$root/$b"
-  chmod +x "$root/$b"
+# Every command the units run (ours and e.g. /bin/kill) as a stub.
+for cmd in $(sed -En 's/^Exec[A-Za-z]*=[-@+!:]*(\/[^ ]+).*/\1/p' "$units"/*.service | sort -u); do
+  mkdir -p "$root$(dirname "$cmd")"
+  printf '#!/bin/sh\n' >"$root$cmd"
+  chmod +x "$root$cmd"
 done
 if [ -d /usr/lib/systemd/system ]; then cp -a /usr/lib/systemd/system "$root/usr/lib/systemd/"
 else echo "SKIP: no /usr/lib/systemd/system to resolve sysinit.target etc."; exit 77; fi
@@ -92,8 +94,13 @@ done
 # The example config (control's) must agree with the units when it exists.
 config=$src/deploy/sipsteer.yaml
 if [ -f "$config" ]; then
-  grep -Eq '^[[:space:]]+api_group:[[:space:]]*"?sipsteer"?[[:space:]]*(#.*)?$' "$config" ||
-    fail "$config: control.api_group is not sipsteer (operators could not use sipsteerctl)"
+  # api_group "" (root only) is a valid choice; any other group must be the
+  # one the package creates.
+  group=$(sed -En 's/^[[:space:]]+api_group:[[:space:]]*"?([^"#[:space:]]*)"?.*/\1/p' "$config" | head -n 1)
+  if [ -n "$group" ] && [ "$group" != sipsteer ]; then
+    fail "$config: control.api_group is '$group'; the package creates 'sipsteer' (sipsteer.sysusers)"
+  fi
+  [ -n "$group" ] || echo "note: $config leaves control.api_group empty: only root may change things"
   if grep -Eq '^[[:space:]]+(api_socket|control_socket|state_file):' "$config"; then
     grep -E '^[[:space:]]+(api_socket|control_socket):' "$config" | grep -vq '/run/sipsteer/' &&
       fail "$config: a socket outside /run/sipsteer (the only writable runtime path)"
