@@ -20,6 +20,7 @@ packages=(
   # lab: namespaces, SIP peers, DNS, capture, Prometheus server
   iproute2 iputils-ping ethtool sip-tester dnsmasq-base tcpdump curl procps
   prometheus dnsutils
+  systemd  # tests/deploy: systemd-analyze verify/security, systemd-sysusers, systemd-tmpfiles
 )
 
 missing=()
