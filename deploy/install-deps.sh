@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   clang llvm lld libclang-rt-14-dev
   # fast path and BPF
-  libdpdk-dev dpdk libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
+  libdpdk-dev dpdk libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev libpcap-dev
   linux-libc-dev libnuma-dev
   # control plane libraries
   libc-ares-dev prometheus-cpp-dev libyaml-cpp-dev libcli11-dev
@@ -18,8 +18,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # lab: namespaces, SIP peers, DNS, capture, Prometheus server
-  iproute2 iputils-ping sip-tester dnsmasq-base tcpdump curl procps
+  iproute2 iputils-ping ethtool sip-tester dnsmasq-base tcpdump curl procps
   prometheus dnsutils
+  systemd  # tests/deploy: systemd-analyze verify/security, systemd-sysusers, systemd-tmpfiles
 )
 
 missing=()

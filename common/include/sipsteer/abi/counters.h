@@ -78,6 +78,28 @@ enum sipsteer_sip_error {
 	SIPSTEER_SIP_ERROR_COUNT
 };
 
+/* Counters of the XDP programs that are not drops (drops use the reasons
+ * above), one per-CPU array per program: sipsteer_xdp_{label}_total
+ * {program="front"|"steer"}. Index = enum sipsteer_xdp_counter. */
+#define SIPSTEER_XDP_COUNTER_X(X)                                                            \
+	X(PASSED, "passed", "frames handed to the kernel stack")                                 \
+	X(REDIRECTED_SIP, "redirected_sip", "SIP frames for a VIP sent to the AF_XDP socket")     \
+	X(REDIRECTED_FRAG, "redirected_frag", "IP fragments for a VIP sent to the AF_XDP socket") \
+	X(NO_XSK, "no_xsk", "frames for DPDK with no AF_XDP socket on their queue (passed)")     \
+	X(ICMP_EVENTS, "icmp_events", "ICMP unreachable events written to the ring buffer")       \
+	X(EVENTS_LOST, "events_lost", "events lost because the ring buffer was full")             \
+	X(STEERED_NAT, "steered_nat", "SIP frames rewritten to a server (nat) and sent")          \
+	X(STEERED_DSR, "steered_dsr", "SIP frames sent to a server by MAC rewrite (dsr)")         \
+	X(UNNATED, "unnated", "server replies rewritten back to the VIP (nat)")                    \
+	X(CALLID_FALLBACK, "callid_fallback", "SIP frames steered by source address: no Call-ID within the scan bound")
+
+enum sipsteer_xdp_counter {
+#define SIPSTEER_X_ENUM(name, label, help) SIPSTEER_XDP_##name,
+	SIPSTEER_XDP_COUNTER_X(SIPSTEER_X_ENUM)
+#undef SIPSTEER_X_ENUM
+	SIPSTEER_XDP_COUNTER_COUNT
+};
+
 /* Per-port counters (sipsteer_dataplane_port_*_total{port=...}). */
 #define SIPSTEER_PORT_COUNTER_X(X)                                     \
 	X(RX_PACKETS, "rx_packets", "frames received")                     \

@@ -1,0 +1,65 @@
+// In-place header rewrites on a parsed frame: NAT of destination or source
+// (with TTL decrement and incremental checksums, RFC 1624), MAC rewrite,
+// turning a request around into a locally generated reply, and ARP / IPv6 ND
+// answers. DPDK-free; every function touches only bytes the parser checked.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "pkt/packet_parser.h"
+
+namespace sipsteer::dp {
+
+inline void setMacs(uint8_t* frame, const uint8_t dst[6], const uint8_t src[6]) noexcept {
+  for (int i = 0; i < 6; ++i) {
+    frame[i] = dst[i];
+    frame[6 + i] = src[i];
+  }
+}
+
+// Rewrites the destination (dst address and UDP port) or the source of a
+// kUdp packet of the same family as `addr`, decrements TTL / hop limit and
+// updates the IPv4 header and UDP checksums incrementally. False (frame
+// untouched) if TTL would reach 0.
+bool natDestination(uint8_t* frame, const ParsedPacket& p, const union sipsteer_addr& addr,
+                    uint16_t port) noexcept;
+bool natSource(uint8_t* frame, const ParsedPacket& p, const union sipsteer_addr& addr,
+               uint16_t port) noexcept;
+
+// Turns a kUdp frame around: swaps MACs and addresses, sends from the
+// packet's destination port to `dport`, with `payload` (which must not
+// alias the frame) as UDP payload; full checksums. Returns the new frame
+// length, 0 if it would exceed `capacity` bytes of frame buffer.
+size_t turnAroundUdp(uint8_t* frame, size_t capacity, const ParsedPacket& p, uint16_t dport,
+                     const uint8_t* payload, size_t payload_length) noexcept;
+
+// ARP: if `frame` is an Ethernet/IPv4 ARP request, the target IP (network
+// order) it asks for, else 0. Sender fields out through the pointers.
+uint32_t arpRequestTarget(const uint8_t* frame, const ParsedPacket& p, uint32_t* sender_ip,
+                          const uint8_t** sender_mac) noexcept;
+// ARP reply or request: sender IP and MAC for learning; false if not IPv4/Ethernet.
+bool arpSender(const uint8_t* frame, const ParsedPacket& p, uint32_t* sender_ip,
+               const uint8_t** sender_mac) noexcept;
+// Rewrites the ARP request into the reply "target is at `mac`".
+void makeArpReply(uint8_t* frame, const ParsedPacket& p, const uint8_t mac[6]) noexcept;
+// Builds an ARP request for `target` from (mac, sender_ip) into `frame`
+// (at least 60 bytes); returns 60.
+size_t buildArpRequest(uint8_t* frame, const uint8_t mac[6], uint32_t sender_ip, uint32_t target) noexcept;
+
+// Neighbour discovery (kNeighbour packets). The target address, and the
+// link-layer address option (source for NS, target for NA) if present.
+struct NdInfo {
+  uint8_t type = 0;  // 135 NS, 136 NA
+  const uint8_t* target = nullptr;  // 16 bytes
+  const uint8_t* lladdr = nullptr;  // 6 bytes or nullptr
+};
+bool parseNd(const uint8_t* frame, const ParsedPacket& p, NdInfo& out) noexcept;
+// Rewrites an NS into the solicited NA for its target with `mac`. Returns the
+// new frame length, 0 if the NS cannot be answered (unspecified source: DAD).
+size_t makeNeighbourAdvert(uint8_t* frame, const ParsedPacket& p, const uint8_t mac[6]) noexcept;
+// Builds an NS for `target` from (mac, source) into `frame` (>= 86 bytes).
+size_t buildNeighbourSolicit(uint8_t* frame, const uint8_t mac[6], const uint8_t source[16],
+                             const uint8_t target[16]) noexcept;
+
+}  // namespace sipsteer::dp

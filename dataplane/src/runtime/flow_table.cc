@@ -1,0 +1,146 @@
+#include "runtime/flow_table.h"
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include <cstring>
+
+namespace sipsteer::dp {
+namespace {
+
+// The key already is a keyed SipHash, so its low bits are as good a bucket
+// index as any hash of them (the ring uses the high bits).
+uint32_t keyHash(const void* key, uint32_t, uint32_t) {
+  uint64_t k;
+  std::memcpy(&k, key, 8);
+  return static_cast<uint32_t>(k);
+}
+
+}  // namespace
+
+FlowTable* FlowTable::create(const std::string& name, uint32_t capacity, rte_rcu_qsbr* qsbr,
+                             int socket_id, std::string& error) {
+  auto* t = new FlowTable();
+  t->capacity_ = capacity;
+  rte_hash_parameters params{};
+  params.name = name.c_str();
+  // Cuckoo buckets refuse inserts before they are 100% full; 25% headroom
+  // lets `capacity` dialogs fit.
+  params.entries = capacity + capacity / 4 + 64;
+  params.key_len = sizeof(uint64_t);
+  params.hash_func = keyHash;
+  params.hash_func_init_val = 0;
+  params.socket_id = socket_id;
+  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
+  t->hash_ = rte_hash_create(&params);
+  if (t->hash_ == nullptr) {
+    error = "rte_hash_create(" + name + ", " + std::to_string(params.entries) +
+            " entries): " + rte_strerror(rte_errno);
+    delete t;
+    return nullptr;
+  }
+  t->rcu_ = qsbr != nullptr;
+  if (qsbr != nullptr) {
+    rte_hash_rcu_config rcu{};
+    rcu.v = qsbr;
+    rcu.mode = RTE_HASH_QSBR_MODE_DQ;
+    if (rte_hash_rcu_qsbr_add(t->hash_, &rcu) != 0) {
+      error = "rte_hash_rcu_qsbr_add(" + name + "): " + rte_strerror(rte_errno);
+      delete t;
+      return nullptr;
+    }
+  }
+  // rte_hash positions run up to its key-slot count, which exceeds `entries`
+  // by the per-lcore free-slot caches of multi-writer mode.
+  t->positions_ = static_cast<uint32_t>(rte_hash_max_key_id(t->hash_)) + 1;
+  const size_t bytes = sizeof(FlowEntry) * t->positions_;
+  t->entries_ = static_cast<FlowEntry*>(rte_zmalloc_socket(("flows_" + name).c_str(), bytes, 64, socket_id));
+  if (t->entries_ == nullptr) {
+    error = "rte_zmalloc(" + std::to_string(bytes) + " bytes of flow entries): out of DPDK memory (-m)";
+    delete t;
+    return nullptr;
+  }
+  // rte_hash has no size query: bucket array (8 slots of 2+4 bytes + 8-byte
+  // header each, 64 B) for entries/8 buckets rounded to a power of two, plus
+  // key slots (8-byte key + 8-byte data pointer) and the free-slot rings.
+  size_t buckets = 1;
+  while (buckets < params.entries / 8) buckets <<= 1;
+  t->memory_bytes_ = bytes + buckets * 64 + size_t{t->positions_} * (16 + 8);
+  return t;
+}
+
+FlowTable::~FlowTable() {
+  if (hash_ != nullptr) rte_hash_free(hash_);
+  rte_free(entries_);
+}
+
+FlowEntry* FlowTable::lookup(uint64_t key) const noexcept {
+  const int32_t pos = rte_hash_lookup_with_hash(hash_, &key, static_cast<hash_sig_t>(key));
+  if (pos < 0) return nullptr;
+  FlowEntry* e = &entries_[pos];
+  // Pairs with publish(): fields written before the key are visible.
+  if (__atomic_load_n(&e->key, __ATOMIC_ACQUIRE) != key) return nullptr;
+  return e;
+}
+
+void FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept {
+  const void* key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
+  hash_sig_t sigs[RTE_HASH_LOOKUP_BULK_MAX];
+  for (uint32_t i = 0; i < n; ++i) {
+    key_ptrs[i] = &keys[i];
+    sigs[i] = static_cast<hash_sig_t>(keys[i]);
+  }
+  if (rte_hash_lookup_with_hash_bulk(hash_, key_ptrs, sigs, n, positions) != 0) {
+    for (uint32_t i = 0; i < n; ++i) positions[i] = -1;
+    return;
+  }
+  for (uint32_t i = 0; i < n; ++i)
+    if (positions[i] >= 0) rte_prefetch0(&entries_[positions[i]]);
+}
+
+FlowEntry* FlowTable::insert(uint64_t key, bool* is_new) noexcept {
+  const int32_t pos = rte_hash_add_key_with_hash(hash_, &key, static_cast<hash_sig_t>(key));
+  if (pos < 0) return nullptr;
+  FlowEntry* e = &entries_[pos];
+  *is_new = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE) != key;
+  return e;
+}
+
+bool FlowTable::sweep(uint64_t now_tsc, uint64_t idle_ticks, uint64_t closing_ticks, uint32_t budget,
+                      const std::function<void(const FlowEntry&)>& visit, SweepStats& stats) {
+  bool wrapped = false;
+  for (uint32_t n = 0; n < budget; ++n) {
+    FlowEntry& e = entries_[sweep_cursor_];
+    const uint64_t key = __atomic_load_n(&e.key, __ATOMIC_ACQUIRE);
+    if (key != 0) {
+      const uint64_t seen = loadRelaxed(e.last_seen);
+      const uint64_t limit = (loadRelaxed(e.flags) & kFlowClosing) ? closing_ticks : idle_ticks;
+      if (now_tsc > seen && now_tsc - seen > limit) {
+        // Delete from the hash first, then clear the key: a worker that still
+        // holds this entry (looked up before the delete) writes into a slot
+        // the RCU reclaim keeps unused until it reports quiescence.
+        const int32_t pos = rte_hash_del_key_with_hash(hash_, &key, static_cast<hash_sig_t>(key));
+        // Without RCU (single-threaded tests) nothing frees the position for us.
+        if (pos >= 0 && !rcu_) rte_hash_free_key_with_position(hash_, pos);
+        if (pos >= 0 || lookup(key) == nullptr) {
+          __atomic_store_n(&e.key, uint64_t{0}, __ATOMIC_RELEASE);
+          ++stats.expired;
+        }
+      } else {
+        ++stats.live;
+        visit(e);
+      }
+    }
+    if (++sweep_cursor_ == positions_) {
+      sweep_cursor_ = 0;
+      wrapped = true;
+      break;
+    }
+  }
+  return wrapped;
+}
+
+}  // namespace sipsteer::dp

@@ -1,0 +1,24 @@
+// Port bring-up: finds each configured device (probing vdevs), configures
+// one RX and one TX queue per worker (RSS over IP/UDP when there are
+// several workers and the PMD supports it), starts it. Errors name the port.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "config/dataplane_config.h"
+#include "runtime/pipeline.h"
+
+struct rte_mempool;
+
+namespace sipsteer::dp {
+
+// Starts every port of `config`; returns their PortInfo (port ids, MACs,
+// own addresses, roles) in config order.
+[[nodiscard]] std::expected<std::vector<PortInfo>, std::string> startPorts(const DataplaneConfig& config,
+                                                                          rte_mempool* pool);
+void stopPorts(const std::vector<PortInfo>& ports);
+
+}  // namespace sipsteer::dp
