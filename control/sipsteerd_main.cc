@@ -35,8 +35,13 @@ int checkConfig(const std::string& file) {
     servers += p.servers.size();
     dns += p.domain.empty() ? 0 : 1;
   }
-  std::printf("%s: OK (%zu pools, %zu static servers, %zu DNS-backed pools; dataplane: section checked by sipsteer-dp)\n",
-              file.c_str(), config->pools.size(), servers, dns);
+#ifdef SIPSTEER_HAVE_DP_CONFIG
+  const char* dp = "dataplane: section checked";
+#else
+  const char* dp = "dataplane: section left to sipsteer-dp";
+#endif
+  std::printf("%s: OK (%zu pools, %zu static servers, %zu DNS-backed pools; %s)\n", file.c_str(),
+              config->pools.size(), servers, dns, dp);
   return 0;
 }
 

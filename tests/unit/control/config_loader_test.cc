@@ -31,7 +31,6 @@ pools:
     domain: sip.example.test
 dataplane:
   control_socket: /tmp/dp.sock
-  ports: [whatever the dataplane reads]
 )";
 
 std::string errorsOf(const std::string& yaml) {
@@ -124,6 +123,13 @@ TEST(ConfigLoaderTest, RestartOnlyKeysAreNamed) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0], "control.api_socket");
 }
+
+#ifdef SIPSTEER_HAVE_DP_CONFIG
+TEST(ConfigLoaderTest, DataplaneSectionIsCheckedByTheDataplaneParser) {
+  std::string e = errorsOf(std::string(kGood) + "  workers: many\n");
+  EXPECT_NE(e.find("t.yaml:25: dataplane.workers"), std::string::npos) << e;
+}
+#endif
 
 TEST(ConfigLoaderTest, Durations) {
   EXPECT_EQ(parseDuration("250ms").value(), 250ms);
