@@ -1,0 +1,59 @@
+#include "publish/proto_codec.h"
+
+#include <cstring>
+
+namespace sipsteer::control {
+
+std::vector<uint8_t> encodeMessage(uint16_t type, uint32_t seq, std::span<const uint8_t> payload) {
+  sipsteer_msg_header h{};
+  h.magic = SIPSTEER_PROTO_MAGIC;
+  h.version = SIPSTEER_PROTO_VERSION;
+  h.type = type;
+  h.length = static_cast<uint32_t>(payload.size());
+  h.seq = seq;
+  std::vector<uint8_t> out(sizeof h + payload.size());
+  std::memcpy(out.data(), &h, sizeof h);
+  if (!payload.empty()) std::memcpy(out.data() + sizeof h, payload.data(), payload.size());
+  return out;
+}
+
+void MessageReader::feed(std::span<const uint8_t> bytes) {
+  if (start_ > 0 && start_ == buffer_.size()) {
+    buffer_.clear();
+    start_ = 0;
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+std::optional<ProtoMessage> MessageReader::next() {
+  if (failed()) return std::nullopt;
+  size_t avail = buffer_.size() - start_;
+  if (avail < sizeof(sipsteer_msg_header)) return std::nullopt;
+  ProtoMessage m;
+  std::memcpy(&m.header, buffer_.data() + start_, sizeof m.header);
+  if (m.header.magic != SIPSTEER_PROTO_MAGIC) {
+    error_ = "bad magic";
+    return std::nullopt;
+  }
+  if (m.header.version != SIPSTEER_PROTO_VERSION) {
+    error_ = "protocol version " + std::to_string(m.header.version) + ", expected " +
+             std::to_string(SIPSTEER_PROTO_VERSION);
+    return std::nullopt;
+  }
+  if (m.header.length > SIPSTEER_PROTO_MAX_PAYLOAD) {
+    error_ = "payload of " + std::to_string(m.header.length) + " bytes is over the limit";
+    return std::nullopt;
+  }
+  if (avail < sizeof m.header + m.header.length) return std::nullopt;
+  const uint8_t* p = buffer_.data() + start_ + sizeof m.header;
+  m.payload.assign(p, p + m.header.length);
+  start_ += sizeof m.header + m.header.length;
+  // Compact now and then so a long-lived connection does not grow the buffer.
+  if (start_ > (1u << 20)) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(start_));
+    start_ = 0;
+  }
+  return m;
+}
+
+}  // namespace sipsteer::control
