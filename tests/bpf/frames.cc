@@ -27,8 +27,10 @@ void set16(Frame& f, size_t off, uint16_t v) {
   f[off + 1] = static_cast<uint8_t>(v);
 }
 void ethernet(Frame& f, const Mac& dst, const Mac& src, int vlan, uint16_t type) {
-  f.insert(f.end(), dst.begin(), dst.end());
-  f.insert(f.end(), src.begin(), src.end());
+  // push_back, not insert: gcc 12 -O2 warns falsely (-Wstringop-overflow)
+  // on range-inserting into an empty vector.
+  for (uint8_t b : dst) f.push_back(b);
+  for (uint8_t b : src) f.push_back(b);
   if (vlan >= 0) {
     put16(f, 0x8100);
     put16(f, static_cast<uint16_t>(vlan));

@@ -110,7 +110,7 @@ YAML
 # --- servers, dataplane, control plane -----------------------------------------------
 uas_pid=()
 for i in 1 2 3; do
-  ip netns exec $srv sipp -sn uas -i 198.18.2.$i -p 5060 -mp $((6000 + 10 * i)) -nostdin \
+  ip netns exec $srv sipp -sf "$(dirname "$0")/uas_calls_and_options.xml" -i 198.18.2.$i -p 5060 -mp $((6000 + 10 * i)) -nostdin \
     >"$tmp/uas$i.log" 2>&1 &
   uas_pid[$i]=$!
   pids+=($!)
@@ -129,7 +129,7 @@ for s in json.load(sys.stdin):
     if s['address']=='$1': print(s['state']); break" 2>/dev/null || true
 }
 metric() {  # metric NAME SERVER_ADDRESS -> value summed over matching lines
-  curl -s --max-time 2 "http://198.18.3.1:9464/metrics" 2>/dev/null |
+  ip netns exec $app curl -s --max-time 2 "http://198.18.3.1:9464/metrics" 2>/dev/null |
     awk -v n="$1" -v s="$2" 'index($0, n "{") == 1 && index($0, "server=\"" s "\"") { v += $NF } END { print v + 0 }'
 }
 
