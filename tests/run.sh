@@ -27,6 +27,18 @@ build() {
   cmake --build "$root/build/$name" -j "$jobs"
 }
 
+# ctest shows the output of failing tests only; benchmarks, fuzz runs and
+# scenarios report figures even when they pass, so print those lines from
+# ctest's log: benchmark tables, libFuzzer's final stats, and the scenarios'
+# timestamped story lines.
+report() {
+  local log="$root/build/$1/Testing/Temporary/LastTest.log"
+  [ -f "$log" ] || return 0
+  echo "== reports from build/$1"
+  grep -E '^[0-9]+/[0-9]+ Test: |^Benchmark |^BM_|stat::(number_of_executed_units|average_exec_per_sec)|^\[[0-9:. -]+\] ' \
+    "$log" | grep -vE '_corpus_dir$' || true
+}
+
 total_passed=0
 total_failed=0
 run_ctest() {
@@ -65,6 +77,7 @@ if wants fuzz; then
   if build fuzz -DSIPSTEER_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPSTEER_FUZZ_SECONDS="${SIPSTEER_FUZZ_SECONDS:-60}"; then
     run_ctest fuzz '^fuzz$'
+    report fuzz
   else build_failed=1; fi
 fi
 
@@ -72,6 +85,7 @@ release_labels=(); for l in bench netns; do wants $l && release_labels+=("$l"); 
 if [ ${#release_labels[@]} -gt 0 ]; then
   if build release -DCMAKE_BUILD_TYPE=Release; then
     run_ctest release "^($(join "${release_labels[@]}"))\$"
+    report release
   else build_failed=1; fi
 fi
 
