@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sipsteer/core/proto_frame.h>
+
 namespace sipsteer::testing {
 
 ProtoClient::~ProtoClient() { close(); }
@@ -37,16 +39,7 @@ bool ProtoClient::connect(const std::string& path, std::string& error) {
 }
 
 bool ProtoClient::send(uint16_t type, const std::vector<uint8_t>& payload, uint32_t seq) {
-  sipsteer_msg_header h{};
-  h.magic = SIPSTEER_PROTO_MAGIC;
-  h.version = SIPSTEER_PROTO_VERSION;
-  h.type = type;
-  h.length = static_cast<uint32_t>(payload.size());
-  h.seq = seq;
-  std::vector<uint8_t> out(sizeof h + payload.size());
-  std::memcpy(out.data(), &h, sizeof h);
-  if (!payload.empty()) std::memcpy(out.data() + sizeof h, payload.data(), payload.size());
-  return sendRaw(out);
+  return sendRaw(core::encodeProtoMessage(type, seq, payload));
 }
 
 bool ProtoClient::sendRaw(const std::vector<uint8_t>& out) {

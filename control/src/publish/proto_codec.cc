@@ -1,20 +1,13 @@
 #include "publish/proto_codec.h"
 
+#include <sipsteer/core/proto_frame.h>
+
 #include <cstring>
 
 namespace sipsteer::control {
 
 std::vector<uint8_t> encodeMessage(uint16_t type, uint32_t seq, std::span<const uint8_t> payload) {
-  sipsteer_msg_header h{};
-  h.magic = SIPSTEER_PROTO_MAGIC;
-  h.version = SIPSTEER_PROTO_VERSION;
-  h.type = type;
-  h.length = static_cast<uint32_t>(payload.size());
-  h.seq = seq;
-  std::vector<uint8_t> out(sizeof h + payload.size());
-  std::memcpy(out.data(), &h, sizeof h);
-  if (!payload.empty()) std::memcpy(out.data() + sizeof h, payload.data(), payload.size());
-  return out;
+  return core::encodeProtoMessage(type, seq, payload);
 }
 
 void MessageReader::feed(std::span<const uint8_t> bytes) {
