@@ -17,7 +17,7 @@ ProtoClient::~ProtoClient() { close(); }
 void ProtoClient::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  buffer_.clear();
+  reader_ = core::ProtoReader();
 }
 
 bool ProtoClient::connect(const std::string& path, std::string& error) {
@@ -55,22 +55,14 @@ bool ProtoClient::sendRaw(const std::vector<uint8_t>& out) {
 
 std::optional<ProtoMessage> ProtoClient::receive(int timeout_ms) {
   for (;;) {
-    if (buffer_.size() >= sizeof(sipsteer_msg_header)) {
-      ProtoMessage m;
-      std::memcpy(&m.header, buffer_.data(), sizeof m.header);
-      if (m.header.magic != SIPSTEER_PROTO_MAGIC || m.header.length > SIPSTEER_PROTO_MAX_PAYLOAD) return std::nullopt;
-      if (buffer_.size() >= sizeof m.header + m.header.length) {
-        m.payload.assign(buffer_.begin() + sizeof m.header, buffer_.begin() + static_cast<long>(sizeof m.header + m.header.length));
-        buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<long>(sizeof m.header + m.header.length));
-        return m;
-      }
-    }
+    if (auto m = reader_.next()) return m;
+    if (reader_.failed()) return std::nullopt;
     pollfd p{fd_, POLLIN, 0};
     if (fd_ < 0 || ::poll(&p, 1, timeout_ms) <= 0) return std::nullopt;
     uint8_t chunk[65536];
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n <= 0) return std::nullopt;
-    buffer_.insert(buffer_.end(), chunk, chunk + n);
+    reader_.feed({chunk, static_cast<size_t>(n)});
   }
 }
 

@@ -1,11 +1,13 @@
 // A blocking client of the control<->dataplane protocol (abi/proto.h), the
 // control plane's side, for tools and tests: connect, HELLO, TABLE ->
-// TABLE_ACK, COUNTERS_REQUEST -> COUNTERS_REPLY, EVENTS. Written from the
-// header independently of the dataplane's server, so each checks the other.
+// TABLE_ACK, COUNTERS_REQUEST -> COUNTERS_REPLY, EVENTS. Framing is the shared
+// sipsteer/core/proto_frame.h; the message exchange is written from the header
+// independently of the control plane's client, so each checks the other.
 #pragma once
 
 #include <sipsteer/abi/events.h>
 #include <sipsteer/abi/proto.h>
+#include <sipsteer/core/proto_frame.h>
 
 #include <cstdint>
 #include <optional>
@@ -14,10 +16,7 @@
 
 namespace sipsteer::testing {
 
-struct ProtoMessage {
-  sipsteer_msg_header header{};
-  std::vector<uint8_t> payload;
-};
+using core::ProtoMessage;
 
 class ProtoClient {
  public:
@@ -42,7 +41,7 @@ class ProtoClient {
  private:
   int fd_ = -1;
   uint32_t seq_ = 0;
-  std::vector<uint8_t> buffer_;
+  core::ProtoReader reader_;
   std::vector<sipsteer_event> events_;
 };
 

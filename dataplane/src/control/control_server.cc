@@ -70,7 +70,7 @@ std::expected<void, std::string> ControlServer::listen() {
 void ControlServer::closeClient() {
   if (client_ >= 0) ::close(client_);
   client_ = -1;
-  inbox_.clear();
+  reader_ = core::ProtoReader();
 }
 
 void ControlServer::acceptClient() {
@@ -93,14 +93,8 @@ void ControlServer::acceptClient() {
 
 bool ControlServer::sendMessage(uint16_t type, uint32_t seq, std::span<const uint8_t> payload) {
   if (client_ < 0) return false;
-  sipsteer_msg_header h{};
-  h.magic = SIPSTEER_PROTO_MAGIC;
-  h.version = SIPSTEER_PROTO_VERSION;
-  h.type = type;
-  h.length = static_cast<uint32_t>(payload.size());
-  h.seq = seq != 0 ? seq : ++seq_;
-  if (!writeAll(client_, reinterpret_cast<const uint8_t*>(&h), sizeof h) ||
-      !writeAll(client_, payload.data(), payload.size())) {
+  const std::vector<uint8_t> out = core::encodeProtoMessage(type, seq != 0 ? seq : ++seq_, payload);
+  if (!writeAll(client_, out.data(), out.size())) {
     closeClient();
     return false;
   }
@@ -119,26 +113,15 @@ void ControlServer::readClient() {
     return;
   }
   if (n < 0) return;
-  inbox_.insert(inbox_.end(), buf, buf + n);
-  while (inbox_.size() >= sizeof(sipsteer_msg_header)) {
-    sipsteer_msg_header h;
-    std::memcpy(&h, inbox_.data(), sizeof h);
-    if (h.magic != SIPSTEER_PROTO_MAGIC || h.version != SIPSTEER_PROTO_VERSION) {
-      sendError(h.seq, "bad magic or protocol version (dataplane speaks version " +
-                           std::to_string(SIPSTEER_PROTO_VERSION) + ")");
-      closeClient();
-      return;
-    }
-    if (h.length > SIPSTEER_PROTO_MAX_PAYLOAD) {
-      sendError(h.seq, "payload of " + std::to_string(h.length) + " bytes exceeds the protocol limit");
-      closeClient();
-      return;
-    }
-    if (inbox_.size() < sizeof h + h.length) return;
-    const std::vector<uint8_t> payload(inbox_.begin() + sizeof h, inbox_.begin() + static_cast<long>(sizeof h + h.length));
-    inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<long>(sizeof h + h.length));
-    handleMessage(h, payload);
+  reader_.feed({buf, static_cast<size_t>(n)});
+  while (auto m = reader_.next()) {
+    handleMessage(m->header, m->payload);
     if (client_ < 0) return;
+  }
+  if (reader_.failed()) {
+    sendError(reader_.failedSeq(), reader_.error() + " (dataplane speaks protocol version " +
+                                       std::to_string(SIPSTEER_PROTO_VERSION) + ")");
+    closeClient();
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include <sipsteer/abi/events.h>
 #include <sipsteer/abi/proto.h>
+#include <sipsteer/core/proto_frame.h>
 
 #include <cstdint>
 #include <expected>
@@ -61,7 +62,7 @@ class ControlServer {
   ControlHandler& handler_;
   int listen_fd_ = -1;
   int client_ = -1;
-  std::vector<uint8_t> inbox_;
+  core::ProtoReader reader_;
   uint32_t seq_ = 0;
   uint64_t last_tick_ns_ = 0;
   uint64_t events_dropped_ = 0;

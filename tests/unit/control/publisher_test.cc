@@ -99,35 +99,6 @@ TEST(ServerRegistryTest, IdsAreStableAndRemembered) {
   EXPECT_EQ(restarted.idFor("p", parseAddressPort("198.18.1.2:5060").value()), 43u);
 }
 
-TEST(ProtoCodecTest, SplitsAStreamAndRefusesLies) {
-  MessageReader r;
-  std::vector<uint8_t> payload = {1, 2, 3};
-  auto m1 = encodeMessage(SIPSTEER_MSG_TABLE, 1, payload);
-  auto m2 = encodeMessage(SIPSTEER_MSG_COUNTERS_REQUEST, 2, {});
-  std::vector<uint8_t> stream(m1);
-  stream.insert(stream.end(), m2.begin(), m2.end());
-  for (uint8_t b : stream) r.feed({&b, 1});  // one byte at a time
-  auto a = r.next();
-  ASSERT_TRUE(a);
-  EXPECT_EQ(a->payload, payload);
-  auto b = r.next();
-  ASSERT_TRUE(b);
-  EXPECT_EQ(b->header.seq, 2u);
-  EXPECT_FALSE(r.next());
-  MessageReader bad;
-  auto m = encodeMessage(SIPSTEER_MSG_TABLE, 1, {});
-  m[0] ^= 0xff;
-  bad.feed(m);
-  EXPECT_FALSE(bad.next());
-  EXPECT_TRUE(bad.failed());
-  MessageReader huge;
-  sipsteer_msg_header h{SIPSTEER_PROTO_MAGIC, SIPSTEER_PROTO_VERSION, SIPSTEER_MSG_TABLE,
-                        SIPSTEER_PROTO_MAX_PAYLOAD + 1, 0};
-  huge.feed(asBytes(h));
-  EXPECT_FALSE(huge.next());
-  EXPECT_TRUE(huge.failed());
-}
-
 TEST(CountersTest, ParsesAndRefusesShortOrLyingBlobs) {
   sipsteer_counters_header h{};
   h.generation = 9;

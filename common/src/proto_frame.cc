@@ -1,16 +1,8 @@
-#include "publish/proto_codec.h"
-
 #include <sipsteer/core/proto_frame.h>
 
-#include <cstring>
+namespace sipsteer::core {
 
-namespace sipsteer::control {
-
-std::vector<uint8_t> encodeMessage(uint16_t type, uint32_t seq, std::span<const uint8_t> payload) {
-  return core::encodeProtoMessage(type, seq, payload);
-}
-
-void MessageReader::feed(std::span<const uint8_t> bytes) {
+void ProtoReader::feed(std::span<const uint8_t> bytes) {
   if (start_ > 0 && start_ == buffer_.size()) {
     buffer_.clear();
     start_ = 0;
@@ -18,23 +10,23 @@ void MessageReader::feed(std::span<const uint8_t> bytes) {
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
-std::optional<ProtoMessage> MessageReader::next() {
+std::optional<ProtoMessage> ProtoReader::next() {
   if (failed()) return std::nullopt;
-  size_t avail = buffer_.size() - start_;
+  const size_t avail = buffer_.size() - start_;
   if (avail < sizeof(sipsteer_msg_header)) return std::nullopt;
   ProtoMessage m;
   std::memcpy(&m.header, buffer_.data() + start_, sizeof m.header);
   if (m.header.magic != SIPSTEER_PROTO_MAGIC) {
     error_ = "bad magic";
-    return std::nullopt;
-  }
-  if (m.header.version != SIPSTEER_PROTO_VERSION) {
+  } else if (m.header.version != SIPSTEER_PROTO_VERSION) {
     error_ = "protocol version " + std::to_string(m.header.version) + ", expected " +
              std::to_string(SIPSTEER_PROTO_VERSION);
-    return std::nullopt;
+  } else if (m.header.length > SIPSTEER_PROTO_MAX_PAYLOAD) {
+    error_ = "payload of " + std::to_string(m.header.length) + " bytes is over the protocol limit of " +
+             std::to_string(SIPSTEER_PROTO_MAX_PAYLOAD);
   }
-  if (m.header.length > SIPSTEER_PROTO_MAX_PAYLOAD) {
-    error_ = "payload of " + std::to_string(m.header.length) + " bytes is over the limit";
+  if (failed()) {
+    failed_seq_ = m.header.seq;
     return std::nullopt;
   }
   if (avail < sizeof m.header + m.header.length) return std::nullopt;
@@ -49,4 +41,4 @@ std::optional<ProtoMessage> MessageReader::next() {
   return m;
 }
 
-}  // namespace sipsteer::control
+}  // namespace sipsteer::core
