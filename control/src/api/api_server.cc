@@ -92,6 +92,25 @@ bool sendLine(int fd, const std::string& line) {
 }
 }  // namespace
 
+// The peer's own supplementary groups (SO_PEERGROUPS), not the groups the
+// user database lists for its uid: a process that dropped a group must not
+// get it back, and one given a group by its service manager keeps it. Old
+// kernels without SO_PEERGROUPS fall back to the database.
+bool ApiServer::peerInGroup(int fd, uid_t uid) const {
+  gid_t groups[256];
+  socklen_t len = sizeof groups;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+    const size_t count = len / sizeof(gid_t);
+    return std::find(groups, groups + count, group_) != groups + count;
+  }
+  if (errno != ENOPROTOOPT) return false;
+  passwd* pw = ::getpwuid(uid);
+  if (!pw) return false;
+  int count = 256;
+  if (::getgrouplist(pw->pw_name, pw->pw_gid, groups, &count) <= 0) return false;
+  return std::find(groups, groups + count, group_) != groups + count;
+}
+
 void ApiServer::onReadable(int fd) {
   char buf[4096];
   ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
@@ -116,16 +135,7 @@ void ApiServer::onReadable(int fd) {
     ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
     ApiCaller caller{cred.uid, cred.gid, false, fd};
     caller.may_change = cred.uid == 0 || (group_ != static_cast<gid_t>(-1) && cred.gid == group_);
-    if (!caller.may_change && group_ != static_cast<gid_t>(-1)) {
-      // Supplementary groups count too.
-      if (passwd* pw = ::getpwuid(cred.uid)) {
-        int count = 64;
-        gid_t groups[64];
-        if (::getgrouplist(pw->pw_name, pw->pw_gid, groups, &count) > 0) {
-          caller.may_change = std::find(groups, groups + count, group_) != groups + count;
-        }
-      }
-    }
+    if (!caller.may_change && group_ != static_cast<gid_t>(-1)) caller.may_change = peerInGroup(fd, cred.uid);
     ApiReply reply = dispatch(line, caller);
     if (!sendLine(fd, reply.toJson().dump() + "\n")) {
       drop(fd);

@@ -53,6 +53,7 @@ class ApiServer {
   void accept();
   void onReadable(int fd);
   void drop(int fd);
+  bool peerInGroup(int fd, uid_t uid) const;
 
   EventLoop& loop_;
   std::map<std::string, ApiCommand> commands_;
