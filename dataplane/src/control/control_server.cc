@@ -173,13 +173,36 @@ void ControlServer::runOnce(int timeout_ms) {
     last_tick_ns_ = now;
     handler_.tick();
   }
+  forwardEvents(now);
+}
+
+// Events wait in a bounded backlog while no control plane is connected (it
+// restarts, or has not come up yet), so an ICMP report from a server that
+// died meanwhile still reaches it. Bounded twice: by count (oldest dropped
+// first) and by age (a report older than kMaxEventAgeNs describes a past the
+// control plane has since probed for itself).
+void ControlServer::forwardEvents(uint64_t now) {
   events_.clear();
   handler_.drainEvents(events_);
-  for (size_t i = 0; i < events_.size(); i += kMaxEventsPerMessage) {
-    const size_t count = std::min(kMaxEventsPerMessage, events_.size() - i);
-    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(events_.data() + i),
+  backlog_.insert(backlog_.end(), events_.begin(), events_.end());
+  if (backlog_.size() > kMaxBacklog) {
+    const size_t excess = backlog_.size() - kMaxBacklog;
+    backlog_.erase(backlog_.begin(), backlog_.begin() + static_cast<long>(excess));
+    events_dropped_ += excess;
+  }
+  if (client_ < 0) return;
+  while (!backlog_.empty() && now > backlog_.front().timestamp_ns &&
+         now - backlog_.front().timestamp_ns > kMaxEventAgeNs) {
+    backlog_.pop_front();
+    ++events_dropped_;
+  }
+  while (!backlog_.empty()) {
+    const size_t count = std::min(kMaxEventsPerMessage, backlog_.size());
+    events_.assign(backlog_.begin(), backlog_.begin() + static_cast<long>(count));
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(events_.data()),
                                          count * sizeof(sipsteer_event));
-    if (!sendMessage(SIPSTEER_MSG_EVENTS, 0, bytes)) events_dropped_ += count;
+    if (!sendMessage(SIPSTEER_MSG_EVENTS, 0, bytes)) return;  // closed: they wait for the next one
+    backlog_.erase(backlog_.begin(), backlog_.begin() + static_cast<long>(count));
   }
 }
 

@@ -14,6 +14,7 @@
 #include <sipsteer/core/proto_frame.h>
 
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <span>
 #include <string>
@@ -48,7 +49,13 @@ class ControlServer {
   // pending events, and runs tick() when due.
   void runOnce(int timeout_ms);
   bool connected() const noexcept { return client_ >= 0; }
+  // Events lost to the backlog's bounds (count or age) while no control
+  // plane took them.
   uint64_t eventsDropped() const noexcept { return events_dropped_; }
+  size_t eventsWaiting() const noexcept { return backlog_.size(); }
+
+  static constexpr size_t kMaxBacklog = 4096;                   // 352 KiB of events
+  static constexpr uint64_t kMaxEventAgeNs = 30'000'000'000ull;  // 30 s
 
  private:
   void acceptClient();
@@ -57,6 +64,7 @@ class ControlServer {
   bool sendMessage(uint16_t type, uint32_t seq, std::span<const uint8_t> payload);
   void sendError(uint32_t seq, const std::string& message);
   void closeClient();
+  void forwardEvents(uint64_t now);
 
   std::string path_;
   ControlHandler& handler_;
@@ -67,6 +75,7 @@ class ControlServer {
   uint64_t last_tick_ns_ = 0;
   uint64_t events_dropped_ = 0;
   std::vector<sipsteer_event> events_;
+  std::deque<sipsteer_event> backlog_;
 };
 
 }  // namespace sipsteer::dp
