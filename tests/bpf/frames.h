@@ -1,7 +1,7 @@
-// Minimal frames for the BPF fixtures: Ethernet (+VLAN) / IPv4 or IPv6 /
-// UDP or ICMP, with correct checksums. Deliberately small: when the shared
-// packet builder (tests/support, sipsteer_test_support) lands on main the
-// fixtures switch to it and this file goes away.
+// The BPF fixtures' vocabulary for frames, spelled on top of the shared test
+// packet builder (tests/support/packet_builder.h): the same Ethernet / IPv4 /
+// IPv6 / UDP / ICMP frames the DPDK pipeline tests use, plus the few things
+// only the fixtures need (a raw IPv4 fragment flag, a raw Call-ID line).
 #pragma once
 
 #include <array>
@@ -10,16 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "support/packet_builder.h"
+
 namespace sipsteer::bpftest {
 
 using Frame = std::vector<uint8_t>;
-using Mac = std::array<uint8_t, 6>;
+using Mac = testing::Mac;
 
-struct Ip {
-  int family = 4;                 // 4 or 6
-  std::array<uint8_t, 16> bytes{};  // v4 in the first 4 bytes
-  static Ip parse(std::string_view text);  // "198.18.0.1" or "fd00:5eed::1"
-};
+using Ip = testing::IpAddr;  // Ip::parse("198.18.0.1"), family 4 or 6
 
 struct UdpSpec {
   Ip src, dst;
