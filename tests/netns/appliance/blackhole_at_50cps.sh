@@ -64,7 +64,6 @@ lab_log "phase 1: $calls calls at $rate/s; server 2 SIGSTOPped after ~3 s"
 uac=$!
 sleep 3
 kill -STOP "${lab_uas_pid[2]}"
-stopped=$(lab_ms)
 lab_log "server 2 (198.18.2.2) SIGSTOPped: no replies, no ICMP"
 
 # --- 2: detection -----------------------------------------------------------------------
