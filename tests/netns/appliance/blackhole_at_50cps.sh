@@ -60,7 +60,7 @@ lab_log "knobs: fall=$lab_fall interval=$lab_interval (jitter $jitter) timeout=$
 
 # --- 1: calls running, server 2 hangs ------------------------------------------------
 lab_log "phase 1: $calls calls at $rate/s; server 2 SIGSTOPped after ~3 s"
-(lab_uac bh $calls $rate 0) &
+(cd "$lab_dir" && lab_uac bh $calls $rate 0 -trace_err) &
 uac=$!
 sleep 3
 kill -STOP "${lab_uas_pid[2]}"
@@ -85,6 +85,8 @@ timeouts=$(lab_metrics | awk -v s="$target" 'index($0, "sipsteer_server_transiti
 unanswered=$(lab_metric sipsteer_server_unanswered_requests_total $target)
 lab_log "calls successful=$ok failed=$failed (bound $bound); caller retransmissions $retrans;" \
   "server 2: re-steered dialogs $resteered, unanswered requests $unanswered, probe_timeout transitions $timeouts"
+lab_log "table generation: sipsteerd $(lab_metric sipsteer_table_generation), dataplane" \
+  "$(lab_metric sipsteer_dataplane_table_generation); dataplane drops $(lab_metric sipsteer_dataplane_drops_total)"
 [ $((ok + failed)) = "$calls" ] || lab_fail "sipp finished $((ok + failed)) of $calls calls"
 (( detect_ms <= window_ms + 300 )) || lab_fail "detection took ${detect_ms} ms, the knobs promise ${window_ms} ms (+300 ms polling)"
 (( failed <= bound )) || lab_fail "$failed calls failed, the knobs bound it at $bound"

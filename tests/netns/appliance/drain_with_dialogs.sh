@@ -21,12 +21,6 @@
 #  3. drain --wait exits 0; it cannot before the calls already on the
 #     server have had their 4 s (asserted), and it must before the deadline.
 #     All 300 calls succeed.
-# sipp -nr: no UDP retransmissions by the caller. On a starved 2-core machine
-# a 200 OK can come later than timer A (500 ms); the lab's sipp UAS then
-# takes the retransmitted INVITE for an unexpected message, aborts the call
-# and its BYE times out -- a test-harness failure, not a sipsteer one
-# (seen: 16-72 "failed" calls per run at load 11). Retransmission plays no
-# part in this story, so it is off; lost packets would still fail calls.
 # The lab (namespaces, addresses, config) is deploy/lab/lab.sh.
 #
 # Usage: drain_with_dialogs.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
@@ -53,7 +47,7 @@ active() { lab_metric sipsteer_server_active_dialogs "$1"; }
 
 # --- 1: long calls ---------------------------------------------------------------
 lab_log "phase 1: $calls calls at $rate/s, each held $hold_ms ms"
-(cd "$lab_dir" && lab_uac long $calls $rate $hold_ms -nr -trace_err) &
+(cd "$lab_dir" && lab_uac long $calls $rate $hold_ms -trace_err) &
 uac=$!
 sleep 4
 before_new=$(lab_metric sipsteer_server_new_dialogs_total $target)

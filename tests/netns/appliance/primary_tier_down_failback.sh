@@ -21,12 +21,6 @@
 #     exactly the path up -> out (one of icmp_suspect / probe_icmp /
 #     probe_timeout) [-> icmp_confirmed] -> dirty_expired -> failback_hold_done,
 #     nothing else (no icmp_unconfirmed, no probe_ok, one failback).
-# sipp -nr: no UDP retransmissions by the caller. On a starved 2-core machine
-# a 200 OK can come later than timer A (500 ms); the lab's sipp UAS then
-# takes the retransmitted INVITE for an unexpected message, aborts the call
-# and its BYE times out -- a test-harness failure, not a sipsteer one
-# (seen: 16-72 "failed" calls per run at load 11). Retransmission plays no
-# part in this story, so it is off; lost packets would still fail calls.
 # The lab (namespaces, addresses, config) is deploy/lab/lab.sh.
 #
 # Usage: primary_tier_down_failback.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
@@ -69,7 +63,7 @@ sleep 0.3  # the table without them reaches the dataplane
 # --- 2: calls go to the backup tier ---------------------------------------------------
 n1=$(new $p1) n2=$(new $p2) n3=$(new $b3)
 lab_log "phase 2: 150 calls at 50/s with the primary tier out"
-lab_uac backup 150 50 0 -nr
+lab_uac backup 150 50 0
 read -r ok failed < <(lab_uac_result backup)
 sleep 0.5  # one counters interval
 d1=$(( $(new $p1) - n1 )) d2=$(( $(new $p2) - n2 )) d3=$(( $(new $b3) - n3 ))
@@ -87,7 +81,7 @@ read -r lo hi nominal < <(awk -v r="$lab_rise" -v i="$interval_ms" -v j="$jitter
   'BEGIN { printf "%d %d %d\n", (r - 1) * i * (1 - j) + h, r * i * (1 + j) + h + 600, r * i + h }')
 lab_log "phase 3: 600 calls at 40/s; primaries restarted after ~2 s" \
   "(rise ${lab_rise} x interval ${lab_interval} + hold ${lab_failback_hold} = ${nominal} ms; accepted ${lo}..${hi} ms)"
-(cd "$lab_dir" && lab_uac failback 600 40 0 -nr -trace_err) &
+(cd "$lab_dir" && lab_uac failback 600 40 0 -trace_err) &
 uac=$!
 sleep 2
 base=$(( $(new $p1) + $(new $p2) ))
