@@ -22,8 +22,8 @@
 # server that never saw the call) can still fail. Measured figures printed.
 #
 #  1. 500 calls at 50/s; after 3 s server 2 (weight 2 of 3) is SIGSTOPped.
-#  2. detection time (hang -> sipsteerd shows it not up) <= window + 300 ms
-#     of CLI polling and publishing.
+#  2. detection time (hang -> sipsteerd's transition, from its log) <=
+#     window + 200 ms of timer slip.
 #  3. failed calls <= bound; printed with the re-steered dialogs.
 #  4. SIGCONT (cleanup does it too).
 # The lab (namespaces, addresses, config) is deploy/lab/lab.sh.
@@ -64,11 +64,18 @@ lab_log "phase 1: $calls calls at $rate/s; server 2 SIGSTOPped after ~3 s"
 uac=$!
 sleep 3
 kill -STOP "${lab_uas_pid[2]}"
+stopped=$(lab_ms)
 lab_log "server 2 (198.18.2.2) SIGSTOPped: no replies, no ICMP"
 
 # --- 2: detection -----------------------------------------------------------------------
-detect_ms=$(lab_wait_not_up $target 10000) || lab_fail "sipsteerd never took the hung server 2 out"
-lab_log "sipsteerd shows server 2 '$(lab_state $target)' ${detect_ms} ms after the hang (window ${window_ms} ms; CLI polling, ~20-50 ms grain)"
+cli_ms=$(lab_wait_not_up $target 10000) || lab_fail "sipsteerd never took the hung server 2 out"
+# The decision's own time, from sipsteerd's log: the CLI poll above costs a
+# process start per look, hundreds of ms on a starved machine.
+line=$(grep -m1 "server core/$target up -> " "$lab_dir/sipsteerd.log") || lab_fail "no transition of server 2 in sipsteerd.log"
+at=$(date -d "$(echo "$line" | sed -E 's/^\[([0-9-]+ [0-9:.]+)\].*/\1/')" +%s%3N)
+detect_ms=$((at - stopped))
+lab_log "sipsteerd took server 2 out ${detect_ms} ms after the hang (window ${window_ms} ms):" \
+  "$(echo "$line" | sed -E 's/^.*\] //'); the CLI saw '$(lab_state $target)' after ${cli_ms} ms"
 
 # --- 3: the calls ---------------------------------------------------------------------------
 wait $uac || true
@@ -88,7 +95,8 @@ lab_log "calls successful=$ok failed=$failed (bound $bound); caller retransmissi
 lab_log "table generation: sipsteerd $(lab_metric sipsteer_table_generation), dataplane" \
   "$(lab_metric sipsteer_dataplane_table_generation); dataplane drops $(lab_metric sipsteer_dataplane_drops_total)"
 [ $((ok + failed)) = "$calls" ] || lab_fail "sipp finished $((ok + failed)) of $calls calls"
-(( detect_ms <= window_ms + 300 )) || lab_fail "detection took ${detect_ms} ms, the knobs promise ${window_ms} ms (+300 ms polling)"
+# +200 ms: timer slip of a daemon sharing 2 cores with other builds.
+(( detect_ms <= window_ms + 200 )) || lab_fail "detection took ${detect_ms} ms, the knobs promise ${window_ms} ms (+200 ms slip)"
 (( failed <= bound )) || lab_fail "$failed calls failed, the knobs bound it at $bound"
 [ "$timeouts" -ge 1 ] || lab_fail "server 2 was not taken out by probe timeouts (a black hole sends no ICMP)"
 lab_log "PASS"
