@@ -10,7 +10,7 @@
 # from sipsteer-dp, the number of affinity-table entries pointing at the
 # server (dataplane/src/runtime/engine.cc, Engine::tick's sweep). An entry
 # lives on for affinity.after_bye_s after its BYE (to route retransmissions);
-# the lab writes 32 s, this story sets 2 s (lab_set_after_bye) so the drain
+# the lab writes 32 s, this story sets 5 s (lab_set_after_bye) so the drain
 # ends within seconds of the last call.
 #
 #  1. 300 calls at 30/s, each held 4 s (sipp -d 4000) -> ~120 calls in
@@ -30,7 +30,10 @@ LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
 command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
 
-calls=300 rate=30 hold_ms=4000 after_bye_s=2 deadline_s=40
+# after_bye_s 5, not less: a BYE's retransmissions come up to T2 = 4 s apart
+# (RFC 3261 timer E); an entry gone before the next one would send it to
+# another server as a new dialog.
+calls=300 rate=30 hold_ms=4000 after_bye_s=5 deadline_s=40
 target=198.18.2.2:5060
 
 lab_init "drn$$"
@@ -89,6 +92,8 @@ n1=$(lab_metric sipsteer_server_new_dialogs_total 198.18.2.1:5060)
 n3=$(lab_metric sipsteer_server_new_dialogs_total 198.18.2.3:5060)
 lab_log "calls successful=$ok failed=$failed; server 2 new dialogs after the drain took effect:" \
   "$((after_new - frozen_new)); server 1 took $n1 in all, backup 3 took $n3"
+drops=$(lab_metrics | awk '/^sipsteer_dataplane_drops_total\{/ && $NF > 0 { match($0, /reason="[^"]*"/); printf "%s=%d ", substr($0, RSTART + 8, RLENGTH - 9), $NF }')
+lab_log "dataplane drops: ${drops:-none}"
 lab_log "drain took $took ms (bound: calls held ${hold_ms} ms + after_bye ${after_bye_s} s + sweep/poll; deadline ${deadline_s} s)"
 [ "$rc" = 0 ] || lab_fail "drain --wait exited $rc, want 0 (6 = deadline with dialogs left)"
 [ "$after_new" = "$frozen_new" ] || lab_fail "server 2 got $((after_new - frozen_new)) new dialogs while draining"

