@@ -93,7 +93,8 @@ unanswered=$(lab_metric sipsteer_server_unanswered_requests_total $target)
 lab_log "calls successful=$ok failed=$failed (bound $bound); caller retransmissions $retrans;" \
   "server 2: re-steered dialogs $resteered, unanswered requests $unanswered, probe_timeout transitions $timeouts"
 lab_log "table generation: sipsteerd $(lab_metric sipsteer_table_generation), dataplane" \
-  "$(lab_metric sipsteer_dataplane_table_generation); dataplane drops $(lab_metric sipsteer_dataplane_drops_total)"
+  "$(lab_metric sipsteer_dataplane_table_generation); dataplane drops:" \
+  "$(lab_metrics | awk '/^sipsteer_dataplane_drops_total\{/ && $NF > 0 { match($0, /reason="[^"]*"/); printf "%s=%d ", substr($0, RSTART + 8, RLENGTH - 9), $NF }')"
 [ $((ok + failed)) = "$calls" ] || lab_fail "sipp finished $((ok + failed)) of $calls calls"
 # +200 ms: timer slip of a daemon sharing 2 cores with other builds.
 (( detect_ms <= window_ms + 200 )) || lab_fail "detection took ${detect_ms} ms, the knobs promise ${window_ms} ms (+200 ms slip)"
