@@ -63,6 +63,7 @@ lab_log "phase 1: $calls calls at $rate/s; server 2 SIGSTOPped after ~3 s"
 (cd "$lab_dir" && lab_uac bh $calls $rate 0 -trace_err) &
 uac=$!
 sleep 3
+n2_before=$(lab_metric sipsteer_server_new_dialogs_total $target)
 kill -STOP "${lab_uas_pid[2]}"
 stopped=$(lab_ms)
 lab_log "server 2 (198.18.2.2) SIGSTOPped: no replies, no ICMP"
@@ -76,6 +77,10 @@ at=$(date -d "$(echo "$line" | sed -E 's/^\[([0-9-]+ [0-9:.]+)\].*/\1/')" +%s%3N
 detect_ms=$((at - stopped))
 lab_log "sipsteerd took server 2 out ${detect_ms} ms after the hang (window ${window_ms} ms):" \
   "$(echo "$line" | sed -E 's/^.*\] //'); the CLI saw '$(lab_state $target)' after ${cli_ms} ms"
+
+sleep 0.5  # the table without it reaches the dataplane; one counters interval
+at_risk=$(( $(lab_metric sipsteer_server_new_dialogs_total $target) - n2_before ))
+lab_log "new dialogs steered to the hung server before it was taken out: $at_risk (counter grain 200 ms)"
 
 # --- 3: the calls ---------------------------------------------------------------------------
 wait $uac || true
