@@ -287,3 +287,14 @@ lab_uac_result() {  # NAME -> "successful failed"
   cols=($(head -n 1 "$f" | tr ';' '\n' | grep -nxE 'SuccessfulCall\(C\)|FailedCall\(C\)' | cut -d: -f1))
   tail -n 1 "$f" | awk -F';' -v a="${cols[0]}" -v b="${cols[1]}" '{print $a, $b}'
 }
+
+# --- stories1 (issue #6 scenarios) ---------------------------------------------
+# lab_set_after_bye S: how long the dataplane keeps a dialog's affinity entry
+# after its BYE (after_bye_s; lab_write_config writes 32). The entries count
+# as the server's active dialogs, so a drain --wait story lowers it to see
+# drain finish in seconds. Call after lab_write_config.
+lab_set_after_bye() {
+  sed -i "s/after_bye_s: [0-9]*/after_bye_s: $1/" "$lab_config"
+  "$LAB_D" --check-config "$lab_config" >"$lab_dir/check.log" 2>&1 ||
+    lab_fail "config refused: $(cat "$lab_dir/check.log")"
+}
