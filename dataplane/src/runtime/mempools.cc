@@ -3,6 +3,8 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_eal.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 #include <sys/resource.h>
 
@@ -25,6 +27,55 @@ bool hasIpcLock() {
     return (caps >> kCapIpcLock) & 1u;
   }
   return false;
+}
+
+// rte_pktmbuf_pool_create with mempool flags. Why: net_af_xdp registers
+// populated_size x object size bytes from the pool's start as UMEM, i.e. it
+// assumes objects packed back to back. Without hugepages EAL's page is 4 KiB
+// and a default pool keeps every 2368-byte object inside one page (one per
+// page): the UMEM then covers only the first ~58 % of the pool, and frames
+// in mbufs beyond it are silently not sent (two-armed forwarding lost every
+// frame on veths). RTE_MEMPOOL_F_NO_IOVA_CONTIG packs them; af_xdp does no
+// DMA of its own, so nothing needs IOVA-contiguous objects.
+rte_mempool* createPool(const std::string& name, uint32_t n, uint32_t cache, int socket, unsigned flags) {
+  if (flags == 0)
+    return rte_pktmbuf_pool_create(name.c_str(), n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+  rte_pktmbuf_pool_private priv{};
+  priv.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+  rte_mempool* mp = rte_mempool_create_empty(name.c_str(), n, sizeof(rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, cache,
+                                             sizeof priv, socket, flags);
+  if (mp == nullptr) return nullptr;
+  if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), nullptr) != 0) {
+    rte_mempool_free(mp);
+    return nullptr;
+  }
+  rte_pktmbuf_pool_init(mp, &priv);
+  if (rte_mempool_populate_default(mp) < 0) {
+    rte_mempool_free(mp);
+    return nullptr;
+  }
+  rte_mempool_obj_iter(mp, rte_pktmbuf_init, nullptr);
+  return mp;
+}
+
+// Mbufs of `pool` lying beyond what net_af_xdp registers as UMEM (see
+// createPool): frames in them would never leave.
+uint32_t outsideUmem(rte_mempool* pool, uint64_t umem_bytes) {
+  const rte_mempool_memhdr* first = STAILQ_FIRST(&pool->mem_list);
+  if (first == nullptr) return 0;
+  struct Range {
+    uintptr_t start, end;
+    uint32_t outside;
+  } range{reinterpret_cast<uintptr_t>(first->addr), reinterpret_cast<uintptr_t>(first->addr) + umem_bytes, 0};
+  rte_mempool_obj_iter(
+      pool,
+      [](rte_mempool* mp, void* arg, void* obj, unsigned) {
+        auto* r = static_cast<Range*>(arg);
+        const auto at = reinterpret_cast<uintptr_t>(obj);
+        if (at < r->start || at + mp->elt_size > r->end) ++r->outside;
+      },
+      &range);
+  return range.outside;
 }
 
 std::string mib(uint64_t bytes) {
@@ -82,8 +133,8 @@ std::expected<std::vector<PortPool>, std::string> createPortPools(const Dataplan
     PortPool p;
     p.mbufs = mbufsForPort(config, pc);
     const uint32_t cache = std::min<uint32_t>(kPortPoolCache, p.mbufs / 4);
-    p.pool = rte_pktmbuf_pool_create(("dp_mbufs" + std::to_string(i)).c_str(), p.mbufs, cache, 0,
-                                     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    const unsigned flags = isAfXdp(pc) && !rte_eal_has_hugepages() ? RTE_MEMPOOL_F_NO_IOVA_CONTIG : 0;
+    p.pool = createPool("dp_mbufs" + std::to_string(i), p.mbufs, cache, socket, flags);
     if (p.pool == nullptr) {
       freePortPools(pools);
       return std::unexpected("port " + pc.name + ": mbuf pool of " + std::to_string(p.mbufs) +
@@ -92,6 +143,13 @@ std::expected<std::vector<PortPool>, std::string> createPortPools(const Dataplan
     p.bytes = static_cast<uint64_t>(p.pool->populated_size) *
               rte_mempool_calc_obj_size(p.pool->elt_size, p.pool->flags, nullptr);
     pools.push_back(p);
+    if (!isAfXdp(pc)) continue;
+    if (const uint32_t lost = outsideUmem(p.pool, p.bytes); lost != 0) {
+      const std::string message = "port " + pc.name + ": " + std::to_string(lost) + " of " + std::to_string(p.mbufs) +
+                                  " mbufs lie outside the UMEM net_af_xdp registers; frames in them would be lost";
+      freePortPools(pools);
+      return std::unexpected(message);
+    }
   }
   rlimit limit{};
   getrlimit(RLIMIT_MEMLOCK, &limit);

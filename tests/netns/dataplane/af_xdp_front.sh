@@ -7,11 +7,15 @@
 # kernel. The front's VIP entry is written into the pinned map with bpftool,
 # as sipsteerd would with FrontProgram::addVip.
 #
+# One-armed (default): everyone on one bridge (br0), one af_xdp port.
 #   cli ns (sipp UAC 198.18.1.1) --+
-#   app ns (dpa: kernel 198.18.1.254, XDP front + sipsteer-dp) --+-- lan ns bridge
+#   app ns (dpa: kernel 198.18.1.254, XDP front + sipsteer-dp) --+-- lan ns br0
 #   srvN ns (198.18.1.1N, VIP 198.18.0.10 on lo, sipp UAS) --+
+# Two-armed ("2"): clients on br0, servers on br1 (198.18.2.1N); sipsteer-dp
+# has an af_xdp port with the front on each (dpa client side, dps server
+# side); the servers' direct (dsr) replies go back through a router ns.
 #
-# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o>
+# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2]
 set -euo pipefail
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
@@ -25,13 +29,14 @@ fi
 dp_bin=$1
 feed_bin=$2
 front_obj=$3
+arms=${4:-1}
 command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 command -v bpftool >/dev/null || { echo "bpftool missing"; exit 1; }
 mount -t bpf bpf /sys/fs/bpf
 mkdir -p /var/run/dpdk && mount -t tmpfs -o size=1m tmpfs /var/run/dpdk
 
 id=$$
-lan=xlan$id cli=xcli$id app=xapp$id srv1=xs1$id srv2=xs2$id
+lan=xlan$id cli=xcli$id app=xapp$id srv1=xs1$id srv2=xs2$id rtr=xrt$id
 tmp=$(mktemp -d /tmp/sipsteer-afxdp.XXXXXX)
 pids=()
 cleanup() {
@@ -39,7 +44,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   sleep 0.5
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for ns in $cli $app $srv1 $srv2 $lan; do ip netns del "$ns" 2>/dev/null; done
+  for ns in $cli $app $srv1 $srv2 $rtr $lan; do ip netns del "$ns" 2>/dev/null; done
   if [ "${keep_logs:-0}" = 1 ]; then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT INT TERM
@@ -55,26 +60,40 @@ in_app() { nsenter --net=/run/netns/$app "$@"; }
 feed() { in_app "$feed_bin" --socket "$tmp/dp.sock" "$@"; }
 
 # --- network: one L2 segment (a bridge in its own namespace) -----------------
-for ns in $lan $cli $app $srv1 $srv2; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n $lan link add br0 type bridge
-ip -n $lan link set br0 up
-attach() {  # attach <ns> <name inside>: a veth from <ns> into the bridge
+for ns in $lan $cli $app $srv1 $srv2 $rtr; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for br in br0 br1; do
+  ip -n $lan link add $br type bridge
+  ip -n $lan link set $br up
+done
+attach() {  # attach <ns> <name inside> <bridge>: a veth from <ns> into the bridge
   ip -n $lan link add "l$2" type veth peer name "$2"
   ip -n $lan link set "$2" netns "$1"
-  ip -n $lan link set "l$2" master br0 up
+  ip -n $lan link set "l$2" master "$3" up
   ip -n "$1" link set "$2" up
 }
-attach $cli c0
-attach $app dpa
-attach $srv1 s1
-attach $srv2 s2
+if [ "$arms" = 2 ]; then srv_br=br1 srv_net=198.18.2; else srv_br=br0 srv_net=198.18.1; fi
+attach $cli c0 br0
+attach $app dpa br0
+attach $srv1 s1 $srv_br
+attach $srv2 s2 $srv_br
+if [ "$arms" = 2 ]; then
+  attach $app dps br1
+  ip -n $app addr add 198.18.2.254/24 dev dps
+  ip netns exec $app sysctl -qw net.ipv6.conf.dps.disable_ipv6=1
+  attach $rtr r1 br0
+  attach $rtr r2 br1
+  ip -n $rtr addr add 198.18.1.253/24 dev r1
+  ip -n $rtr addr add 198.18.2.253/24 dev r2
+  ip netns exec $rtr sysctl -qw net.ipv4.ip_forward=1
+fi
 ip -n $cli addr add 198.18.1.1/24 dev c0
 ip -n $cli route add 198.18.0.10/32 via 198.18.1.254   # the VIP lives behind the appliance
 ip -n $app addr add 198.18.1.254/24 dev dpa            # the host's own (management) address
 ip netns exec $app sysctl -qw net.ipv6.conf.dpa.disable_ipv6=1
 for i in 1 2; do
   ns=$(eval echo \$srv$i)
-  ip -n "$ns" addr add 198.18.1.1$i/24 dev s$i
+  ip -n "$ns" addr add $srv_net.1$i/24 dev s$i
+  [ "$arms" = 2 ] && ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.253  # dsr replies
   ip -n "$ns" addr add 198.18.0.10/32 dev lo            # dsr: the server owns the VIP too
   ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1
   ip netns exec "$ns" ethtool -K s$i tx off >/dev/null
@@ -94,8 +113,17 @@ dataplane:
   affinity: {max_dialogs: 16384}
   control_socket: $tmp/dp.sock
   ports:
+$(if [ "$arms" = 2 ]; then cat <<PORTS
+    - {name: clients, role: client, ipv4: 198.18.1.254/24,
+       device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
+    - {name: servers, role: server, ipv4: 198.18.2.254/24,
+       device: "net_af_xdp1,iface=dps,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
+PORTS
+else cat <<PORT
     - {name: lan, role: both, ipv4: 198.18.1.254/24,
        device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
+PORT
+fi)
 YAML
 in_app "$dp_bin" --config "$tmp/sipsteer.yaml" >"$tmp/dp.log" 2>&1 &
 pids+=($!)
@@ -103,7 +131,9 @@ dp_pid=$!
 for _ in $(seq 50); do [ -S "$tmp/dp.sock" ] && break; sleep 0.2; done
 [ -S "$tmp/dp.sock" ] || fail "sipsteer-dp did not open its control socket"
 log "$(grep '^sipsteer-dp:' "$tmp/dp.log")"
-in_app ip -d link show dpa | grep -q 'prog/xdp' || fail "no XDP program on dpa"
+for ifc in dpa $([ "$arms" = 2 ] && echo dps); do
+  in_app ip -d link show $ifc | grep -q 'prog/xdp' || fail "no XDP program on $ifc"
+done
 
 # The front's VIP entry (struct sipsteer_bpf_endpoint: 16-byte address, port
 # and family, network order) in the map DPDK's load pinned.
@@ -113,8 +143,8 @@ bpftool map update pinned $vips \
   key hex c6 12 00 0a 00 00 00 00 00 00 00 00 00 00 00 00 13 c4 04 00 value hex 00 00 00 00 00 00 00 00
 mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
 feed --vip 198.18.0.10:5060 --mode dsr \
-  --server "198.18.1.11:5060,weight=1,id=1,mac=$(mac $srv1 s1)" \
-  --server "198.18.1.12:5060,weight=1,id=2,mac=$(mac $srv2 s2)" >"$tmp/feed.log" ||
+  --server "$srv_net.11:5060,weight=1,id=1,mac=$(mac $srv1 s1)" \
+  --server "$srv_net.12:5060,weight=1,id=2,mac=$(mac $srv2 s2)" >"$tmp/feed.log" ||
   fail "table refused: $(cat "$tmp/feed.log")"
 log "$(cat "$tmp/feed.log")"
 
@@ -175,7 +205,7 @@ feed --counters >"$tmp/counters.txt"
 d1=$(awk '$1=="server" && $2==1 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
 d2=$(awk '$1=="server" && $2==2 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
 requests=$(awk '$1=="vip" && $2==0 { print $4 }' "$tmp/counters.txt")
-passed=$(awk '$1=="port" { print $10 }' "$tmp/counters.txt")
+passed=$(awk '$1=="port" { n += $10 } END { print n + 0 }' "$tmp/counters.txt")
 log "calls successful=$ok failed=$failed; dialogs per server: s1=${d1:-0} s2=${d2:-0}; VIP requests through DPDK=$requests"
 log "host exchange during the calls: $got_during"
 grep -E '^(drop|port|vip|server)' "$tmp/counters.txt" | sed 's/^/  /'

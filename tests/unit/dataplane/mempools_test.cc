@@ -83,5 +83,27 @@ TEST(PortPools, OnePoolPerPortOfItsOwnSize) {
   EXPECT_TRUE(pools->empty());
 }
 
+// The unit EAL runs without hugepages (4 KiB pages), where a default pool
+// keeps each 2368-byte mbuf inside one page; net_af_xdp's UMEM assumes them
+// packed. createPortPools packs af_xdp pools and refuses a pool whose mbufs
+// would lie outside the UMEM, so success here means every mbuf is inside.
+TEST(PortPools, AfXdpPoolLiesWithinItsUmem) {
+  DataplaneConfig c;
+  c.ports = {port("lan", "net_af_xdp_absent0,iface=x")};
+  auto pools = createPortPools(c);
+  ASSERT_TRUE(pools.has_value()) << pools.error();
+  const PortPool& p = (*pools)[0];
+  EXPECT_EQ(p.mbufs, mbufsForPort(c, c.ports[0]));
+  EXPECT_EQ(p.bytes, uint64_t{p.pool->populated_size} *
+                         rte_mempool_calc_obj_size(p.pool->elt_size, p.pool->flags, nullptr));
+  EXPECT_EQ(p.pool->nb_mem_chunks, 1u);
+  rte_mbuf* m = rte_pktmbuf_alloc(p.pool);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(rte_pktmbuf_data_room_size(p.pool), RTE_MBUF_DEFAULT_BUF_SIZE);
+  EXPECT_EQ(rte_pktmbuf_headroom(m), RTE_PKTMBUF_HEADROOM);
+  rte_pktmbuf_free(m);
+  freePortPools(*pools);
+}
+
 }  // namespace
 }  // namespace sipsteer::dp
