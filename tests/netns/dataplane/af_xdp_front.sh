@@ -125,7 +125,9 @@ else cat <<PORT
 PORT
 fi)
 YAML
-in_app "$dp_bin" --config "$tmp/sipsteer.yaml" >"$tmp/dp.log" 2>&1 &
+# nsenter itself (not the in_app function, whose subshell would be the
+# background pid) so that $! is sipsteer-dp and cleanup stops it.
+nsenter --net=/run/netns/$app "$dp_bin" --config "$tmp/sipsteer.yaml" >"$tmp/dp.log" 2>&1 &
 pids+=($!)
 dp_pid=$!
 for _ in $(seq 50); do [ -S "$tmp/dp.sock" ] && break; sleep 0.2; done
