@@ -68,10 +68,9 @@ int main(int argc, char** argv) {
                 " workers need " + std::to_string(config.workers + 1) + " (main + workers: -l 0-" +
                 std::to_string(config.workers) + ")");
 
-  rte_mempool* pool = rte_pktmbuf_pool_create("dp_mbufs", config.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                              static_cast<int>(rte_socket_id()));
-  if (pool == nullptr) return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno) + " (raise -m)");
-  auto ports = startPorts(config, pool);
+  auto pools = createPortPools(config);
+  if (!pools) return fail(pools.error());
+  auto ports = startPorts(config, *pools);
   if (!ports) return fail(ports.error());
 
   EngineOptions options;
@@ -106,7 +105,9 @@ int main(int argc, char** argv) {
   rte_ring* slow_tx[kMaxPorts] = {};
   for (uint16_t i = 0; i < pipeline.port_count; ++i)
     slow_tx[i] = rte_ring_create(("dp_slow_tx" + std::to_string(i)).c_str(), 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
-  Resolver resolver(engine->neighbours(), pool, pipeline, slow_tx, rte_get_tsc_hz());
+  rte_mempool* port_pools[kMaxPorts] = {};
+  for (uint16_t i = 0; i < pipeline.port_count; ++i) port_pools[i] = (*pools)[i].pool;
+  Resolver resolver(engine->neighbours(), port_pools, pipeline, slow_tx, rte_get_tsc_hz());
   engine->setResolver([&resolver](const RuntimeTable& t) { resolver(t); });
 
   std::vector<std::unique_ptr<WorkerContext>> contexts;
@@ -138,8 +139,11 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
-  std::printf("sipsteer-dp: %u port(s), %u worker(s), affinity table %u dialogs in %.1f MiB, control socket %s\n",
-              pipeline.port_count, config.workers, config.affinity.max_dialogs,
+  std::string pool_sizes;
+  for (const PortPool& p : *pools) pool_sizes += (pool_sizes.empty() ? "" : "/") + std::to_string(p.mbufs);
+  std::printf("sipsteer-dp: %u port(s), %u worker(s), mbufs per port %s, affinity table %u dialogs in %.1f MiB, "
+              "control socket %s\n",
+              pipeline.port_count, config.workers, pool_sizes.c_str(), config.affinity.max_dialogs,
               static_cast<double>(engine->flows().memoryBytes()) / (1 << 20), config.control_socket.c_str());
   std::fflush(stdout);
   while (!g_stop.load()) server.runOnce(10);
@@ -153,7 +157,7 @@ int main(int argc, char** argv) {
     rte_ring_free(r);
   }
   engine.reset();
-  rte_mempool_free(pool);
+  freePortPools(*pools);
   const std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();
   // EAL leaves its runtime directory (/var/run/dpdk/<prefix>) behind.

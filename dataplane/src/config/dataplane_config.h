@@ -57,7 +57,7 @@ struct DataplaneConfig {
   uint16_t rx_queue_size = 1024;
   uint16_t tx_queue_size = 1024;
   uint16_t burst = 32;
-  uint32_t mbufs = 16384;  // mbuf pool size
+  uint32_t mbufs = 0;  // mbufs in each port's pool; 0 = sized per port (runtime/mempools.h)
   uint32_t idle_polls = 64;        // empty polls before the worker sleeps
   uint32_t idle_backoff_us = 100;  // sleep per idle round; 0 = busy poll
   AffinityConfig affinity;

@@ -17,10 +17,13 @@ std::string portError(const PortConfig& p, const std::string& what, int rc) {
 
 }  // namespace
 
-std::expected<std::vector<PortInfo>, std::string> startPorts(const DataplaneConfig& config, rte_mempool* pool) {
+std::expected<std::vector<PortInfo>, std::string> startPorts(const DataplaneConfig& config,
+                                                             const std::vector<PortPool>& pools) {
   std::vector<PortInfo> out;
   const uint16_t queues = static_cast<uint16_t>(config.workers);
-  for (const PortConfig& pc : config.ports) {
+  for (size_t index = 0; index < config.ports.size(); ++index) {
+    const PortConfig& pc = config.ports[index];
+    rte_mempool* pool = pools.at(index).pool;
     // vdevs ("net_af_packet0,iface=x") were handed to EAL as --vdev; the
     // port name is the part before the first comma. PCI devices by address.
     const std::string name = pc.device.substr(0, pc.device.find(','));

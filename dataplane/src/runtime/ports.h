@@ -9,16 +9,15 @@
 #include <vector>
 
 #include "config/dataplane_config.h"
+#include "runtime/mempools.h"
 #include "runtime/pipeline.h"
-
-struct rte_mempool;
 
 namespace sipsteer::dp {
 
-// Starts every port of `config`; returns their PortInfo (port ids, MACs,
-// own addresses, roles) in config order.
+// Starts every port of `config`, port i receiving into pools[i]; returns
+// their PortInfo (port ids, MACs, own addresses, roles) in config order.
 [[nodiscard]] std::expected<std::vector<PortInfo>, std::string> startPorts(const DataplaneConfig& config,
-                                                                          rte_mempool* pool);
+                                                                          const std::vector<PortPool>& pools);
 void stopPorts(const std::vector<PortInfo>& ports);
 
 }  // namespace sipsteer::dp

@@ -11,9 +11,10 @@
 
 namespace sipsteer::dp {
 
-Resolver::Resolver(NeighbourCache& cache, rte_mempool* pool, const PipelineConfig& ports, rte_ring* const* slow_tx,
-                   uint64_t tsc_hz)
-    : cache_(cache), pool_(pool), ports_(ports), stale_ticks_(60 * tsc_hz) {
+Resolver::Resolver(NeighbourCache& cache, rte_mempool* const* pools, const PipelineConfig& ports,
+                   rte_ring* const* slow_tx, uint64_t tsc_hz)
+    : cache_(cache), ports_(ports), stale_ticks_(60 * tsc_hz) {
+  std::copy(pools, pools + ports.port_count, pools_);
   std::copy(slow_tx, slow_tx + kMaxPorts, slow_tx_);
 }
 
@@ -36,8 +37,8 @@ void Resolver::request(uint16_t port_index, uint16_t slot, const RuntimeTable& t
       have_source = true;
     }
   }
-  if (!have_source || slow_tx_[port_index] == nullptr) return;
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (!have_source || slow_tx_[port_index] == nullptr || pools_[port_index] == nullptr) return;
+  rte_mbuf* m = rte_pktmbuf_alloc(pools_[port_index]);
   if (m == nullptr) return;
   uint8_t* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 86));
   if (frame == nullptr) {

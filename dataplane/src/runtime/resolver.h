@@ -19,7 +19,9 @@ namespace sipsteer::dp {
 
 class Resolver {
  public:
-  Resolver(NeighbourCache& cache, rte_mempool* pool, const PipelineConfig& ports, rte_ring* const* slow_tx,
+  // pools[i]: the mbuf pool of port index i (requests leave from its own
+  // pool, so net_af_xdp sends them without a copy).
+  Resolver(NeighbourCache& cache, rte_mempool* const* pools, const PipelineConfig& ports, rte_ring* const* slow_tx,
            uint64_t tsc_hz);
   void operator()(const RuntimeTable& table);
   uint64_t requestsSent() const noexcept { return sent_; }
@@ -28,7 +30,7 @@ class Resolver {
   void request(uint16_t port_index, uint16_t slot, const RuntimeTable& table);
 
   NeighbourCache& cache_;
-  rte_mempool* pool_;
+  rte_mempool* pools_[kMaxPorts] = {};
   PipelineConfig ports_;
   rte_ring* slow_tx_[kMaxPorts] = {};
   uint64_t stale_ticks_;

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Story: one NIC shared by sipsteer-dp and the host. sipsteer-dp runs on
+# net_af_xdp (busy_budget=0) with the XDP front (xdp_prog=xdp_front.bpf.o,
+# loaded by DPDK itself, maps pinned by name): SIP calls to the VIP go
+# through DPDK to two sipp UAS servers (dsr), while a UDP exchange and a TCP
+# exchange with the host's own address on the same interface still reach the
+# kernel. The front's VIP entry is written into the pinned map with bpftool,
+# as sipsteerd would with FrontProgram::addVip.
+#
+# One-armed (default): everyone on one bridge (br0), one af_xdp port.
+#   cli ns (sipp UAC 198.18.1.1) --+
+#   app ns (dpa: kernel 198.18.1.254, XDP front + sipsteer-dp) --+-- lan ns br0
+#   srvN ns (198.18.1.1N, VIP 198.18.0.10 on lo, sipp UAS) --+
+# Two-armed ("2"): clients on br0, servers on br1 (198.18.2.1N); sipsteer-dp
+# has an af_xdp port with the front on each (dpa client side, dps server
+# side); the servers' direct (dsr) replies go back through a router ns.
+#
+# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2]
+set -euo pipefail
+
+[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+# DPDK's libbpf pins under /sys/fs/bpf: give this run its own bpffs (and
+# DPDK runtime directory) in a private mount namespace, so parallel runs and
+# the host never share pinned maps. sipsteer-dp and bpftool enter the app
+# namespace with nsenter --net (ip netns exec would remount /sys).
+if [ -z "${SIPSTEER_PRIVATE_MOUNTS:-}" ]; then
+  exec unshare --mount --propagation private env SIPSTEER_PRIVATE_MOUNTS=1 "$0" "$@"
+fi
+dp_bin=$1
+feed_bin=$2
+front_obj=$3
+arms=${4:-1}
+command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
+command -v bpftool >/dev/null || { echo "bpftool missing"; exit 1; }
+mount -t bpf bpf /sys/fs/bpf
+mkdir -p /var/run/dpdk && mount -t tmpfs -o size=1m tmpfs /var/run/dpdk
+
+id=$$
+lan=xlan$id cli=xcli$id app=xapp$id srv1=xs1$id srv2=xs2$id rtr=xrt$id
+tmp=$(mktemp -d /tmp/sipsteer-afxdp.XXXXXX)
+pids=()
+cleanup() {
+  set +e
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  sleep 0.5
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for ns in $cli $app $srv1 $srv2 $rtr $lan; do ip netns del "$ns" 2>/dev/null; done
+  if [ "${keep_logs:-0}" = 1 ]; then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT INT TERM
+log() { echo "[$(date +%T)] $*"; }
+fail() {
+  echo "FAIL: $*"
+  keep_logs=1
+  for f in "$tmp"/*.log; do echo "== $f"; tail -n 30 "$f"; done
+  if [ -S "$tmp/dp.sock" ]; then echo "== dataplane counters"; feed --counters; fi
+  exit 1
+}
+in_app() { nsenter --net=/run/netns/$app "$@"; }
+feed() { in_app "$feed_bin" --socket "$tmp/dp.sock" "$@"; }
+
+# --- network: one L2 segment (a bridge in its own namespace) -----------------
+for ns in $lan $cli $app $srv1 $srv2 $rtr; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for br in br0 br1; do
+  ip -n $lan link add $br type bridge
+  ip -n $lan link set $br up
+done
+attach() {  # attach <ns> <name inside> <bridge>: a veth from <ns> into the bridge
+  ip -n $lan link add "l$2" type veth peer name "$2"
+  ip -n $lan link set "$2" netns "$1"
+  ip -n $lan link set "l$2" master "$3" up
+  ip -n "$1" link set "$2" up
+}
+if [ "$arms" = 2 ]; then srv_br=br1 srv_net=198.18.2; else srv_br=br0 srv_net=198.18.1; fi
+attach $cli c0 br0
+attach $app dpa br0
+attach $srv1 s1 $srv_br
+attach $srv2 s2 $srv_br
+if [ "$arms" = 2 ]; then
+  attach $app dps br1
+  ip -n $app addr add 198.18.2.254/24 dev dps
+  ip netns exec $app sysctl -qw net.ipv6.conf.dps.disable_ipv6=1
+  attach $rtr r1 br0
+  attach $rtr r2 br1
+  ip -n $rtr addr add 198.18.1.253/24 dev r1
+  ip -n $rtr addr add 198.18.2.253/24 dev r2
+  ip netns exec $rtr sysctl -qw net.ipv4.ip_forward=1
+fi
+ip -n $cli addr add 198.18.1.1/24 dev c0
+ip -n $cli route add 198.18.0.10/32 via 198.18.1.254   # the VIP lives behind the appliance
+ip -n $app addr add 198.18.1.254/24 dev dpa            # the host's own (management) address
+ip netns exec $app sysctl -qw net.ipv6.conf.dpa.disable_ipv6=1
+for i in 1 2; do
+  ns=$(eval echo \$srv$i)
+  ip -n "$ns" addr add $srv_net.1$i/24 dev s$i
+  [ "$arms" = 2 ] && ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.253  # dsr replies
+  ip -n "$ns" addr add 198.18.0.10/32 dev lo            # dsr: the server owns the VIP too
+  ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+  ip netns exec "$ns" ethtool -K s$i tx off >/dev/null
+done
+# XDP sees frames as sent: a veth peer with TX checksum offload would leave
+# partial UDP checksums, which sipsteer-dp counts as bad.
+ip netns exec $cli ethtool -K c0 tx off >/dev/null
+
+# --- sipsteer-dp on net_af_xdp with the front ---------------------------------
+cat > "$tmp/sipsteer.yaml" <<YAML
+dataplane:
+  eal_args: [--no-huge, --no-pci, -m, "128", "--lcores=0@0,1@1", --no-shconf, --file-prefix=afx$id,
+             --log-level=error, --no-telemetry]
+  workers: 1
+  idle_polls: 32
+  idle_backoff_us: 200
+  affinity: {max_dialogs: 16384}
+  control_socket: $tmp/dp.sock
+  ports:
+$(if [ "$arms" = 2 ]; then cat <<PORTS
+    - {name: clients, role: client, ipv4: 198.18.1.254/24,
+       device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
+    - {name: servers, role: server, ipv4: 198.18.2.254/24,
+       device: "net_af_xdp1,iface=dps,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
+PORTS
+else cat <<PORT
+    - {name: lan, role: both, ipv4: 198.18.1.254/24,
+       device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
+PORT
+fi)
+YAML
+# nsenter itself (not the in_app function, whose subshell would be the
+# background pid) so that $! is sipsteer-dp and cleanup stops it.
+nsenter --net=/run/netns/$app "$dp_bin" --config "$tmp/sipsteer.yaml" >"$tmp/dp.log" 2>&1 &
+pids+=($!)
+dp_pid=$!
+for _ in $(seq 50); do [ -S "$tmp/dp.sock" ] && break; sleep 0.2; done
+[ -S "$tmp/dp.sock" ] || fail "sipsteer-dp did not open its control socket"
+log "$(grep '^sipsteer-dp:' "$tmp/dp.log")"
+for ifc in dpa $([ "$arms" = 2 ] && echo dps); do
+  in_app ip -d link show $ifc | grep -q 'prog/xdp' || fail "no XDP program on $ifc"
+done
+
+# The front's VIP entry (struct sipsteer_bpf_endpoint: 16-byte address, port
+# and family, network order) in the map DPDK's load pinned.
+vips=/sys/fs/bpf/sipsteer_front_vips_v1
+[ -e $vips ] || fail "front maps not pinned under /sys/fs/bpf"
+bpftool map update pinned $vips \
+  key hex c6 12 00 0a 00 00 00 00 00 00 00 00 00 00 00 00 13 c4 04 00 value hex 00 00 00 00 00 00 00 00
+mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+feed --vip 198.18.0.10:5060 --mode dsr \
+  --server "$srv_net.11:5060,weight=1,id=1,mac=$(mac $srv1 s1)" \
+  --server "$srv_net.12:5060,weight=1,id=2,mac=$(mac $srv2 s2)" >"$tmp/feed.log" ||
+  fail "table refused: $(cat "$tmp/feed.log")"
+log "$(cat "$tmp/feed.log")"
+
+# --- the host's own services on the same interface ------------------------------
+cat > "$tmp/host_services.py" <<'PY'
+import socket, sys, threading
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("198.18.1.254", 7777))
+tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); tcp.bind(("198.18.1.254", 2222)); tcp.listen(4)
+udp.settimeout(60); tcp.settimeout(60)
+def echo_udp():
+    for _ in range(10):
+        data, peer = udp.recvfrom(2048); udp.sendto(b"kernel:" + data, peer)
+threading.Thread(target=echo_udp, daemon=True).start()
+for _ in range(2):
+    conn, _ = tcp.accept(); conn.sendall(b"kernel:" + conn.recv(2048)); conn.close()
+PY
+cat > "$tmp/host_client.py" <<'PY'
+import socket, sys
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.settimeout(2)
+udp.sendto(b"udp-" + sys.argv[1].encode(), ("198.18.1.254", 7777))
+print(udp.recvfrom(2048)[0].decode())
+tcp = socket.create_connection(("198.18.1.254", 2222), timeout=2)
+tcp.sendall(b"tcp-" + sys.argv[1].encode()); print(tcp.recv(2048).decode())
+PY
+timeout 120 ip netns exec $app python3 "$tmp/host_services.py" >"$tmp/host_services.log" 2>&1 &
+pids+=($!)
+sleep 0.5
+host_exchange() {  # a UDP and a TCP round trip with the host, from the client
+  timeout 10 ip netns exec $cli python3 "$tmp/host_client.py" "$1" 2>>"$tmp/host_client.log" | tr '\n' ' '
+}
+
+# --- servers and calls --------------------------------------------------------------
+for i in 1 2; do
+  ns=$(eval echo \$srv$i)
+  ip netns exec "$ns" sipp -sn uas -i 198.18.0.10 -p 5060 -mp $((6000 + 10 * i)) -nostdin \
+    >"$tmp/uas$i.log" 2>&1 &
+  pids+=($!)
+done
+sleep 1
+got=$(host_exchange before)
+log "host exchange before the calls: $got"
+[ "$got" = "kernel:udp-before kernel:tcp-before " ] || fail "UDP/TCP to the host's address did not reach the kernel"
+
+calls=${CALLS:-200}
+log "$calls calls at 50/s through the VIP (INVITE/100/180/200/ACK/BYE/200)"
+set +e
+timeout 120 ip netns exec $cli sipp -sn uac 198.18.0.10:5060 -i 198.18.1.1 -p 5060 -mp 7000 \
+  -m "$calls" -r 50 -recv_timeout 8000 -nostdin -trace_stat -stf "$tmp/uac.csv" >"$tmp/uac.log" 2>&1 &
+uac=$!
+set -e
+sleep 1
+got_during=$(host_exchange during)   # while SIP flows through DPDK
+wait $uac || true
+cols=($(head -n 1 "$tmp/uac.csv" | tr ';' '\n' | grep -nxE 'SuccessfulCall\(C\)|FailedCall\(C\)' | cut -d: -f1))
+read -r ok failed < <(tail -n 1 "$tmp/uac.csv" | awk -F';' -v a="${cols[0]}" -v b="${cols[1]}" '{print $a, $b}')
+feed --counters >"$tmp/counters.txt"
+d1=$(awk '$1=="server" && $2==1 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
+d2=$(awk '$1=="server" && $2==2 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
+requests=$(awk '$1=="vip" && $2==0 { print $4 }' "$tmp/counters.txt")
+passed=$(awk '$1=="port" { n += $10 } END { print n + 0 }' "$tmp/counters.txt")
+log "calls successful=$ok failed=$failed; dialogs per server: s1=${d1:-0} s2=${d2:-0}; VIP requests through DPDK=$requests"
+log "host exchange during the calls: $got_during"
+grep -E '^(drop|port|vip|server)' "$tmp/counters.txt" | sed 's/^/  /'
+# The front's own counters (per-CPU array, pinned): index 0 passed to the
+# kernel, 1 redirected SIP, 3 no AF_XDP socket.
+front_counter() {
+  bpftool -j map lookup pinned /sys/fs/bpf/sipsteer_front_counters_v1 key $1 0 0 0 |
+    python3 -c 'import json, sys
+n = lambda v: v if isinstance(v, int) else int.from_bytes(bytes(int(b, 16) for b in v), "little")
+print(sum(n(v["value"]) for v in json.load(sys.stdin)["values"]))'
+}
+to_kernel=$(front_counter 0); to_dpdk=$(front_counter 1); no_xsk=$(front_counter 3)
+log "XDP front: redirected_sip=$to_dpdk passed=$to_kernel no_xsk=$no_xsk"
+
+[ "$ok" = "$calls" ] && [ "$failed" = 0 ] || fail "$failed of $calls calls failed"
+[ "${d1:-0}" -gt 0 ] && [ "${d2:-0}" -gt 0 ] || fail "dialogs did not reach both servers"
+[ "$((d1 + d2))" -ge "$calls" ] || fail "dataplane counted $((d1 + d2)) dialogs for $calls calls"
+[ "$requests" -ge $((3 * calls)) ] || fail "DPDK saw $requests requests, expected INVITE+ACK+BYE per call"
+[ "$got_during" = "kernel:udp-during kernel:tcp-during " ] || fail "host exchange during the calls failed: $got_during"
+[ "$to_dpdk" -ge "$requests" ] || fail "the front redirected $to_dpdk frames, DPDK counted $requests requests"
+[ "$to_kernel" -gt 0 ] && [ "$no_xsk" = 0 ] || fail "front: passed=$to_kernel no_xsk=$no_xsk"
+[ "${passed:-0}" = 0 ] || fail "the front handed DPDK $passed frames that are not SIP"
+kill -0 "$dp_pid" || fail "sipsteer-dp died"
+log "PASS"
