@@ -27,6 +27,22 @@ Daemon::~Daemon() = default;
 
 std::expected<void, std::string> Daemon::start() {
   started_ = clock_.now();
+  // Signals first: they are blocked for the signalfd, and threads started
+  // later (the metrics exposer) inherit the mask. A thread started before
+  // would take SIGTERM's default action and kill the process without the
+  // clean stop (state saved, XDP programs detached).
+  if (auto r = loop_.handleSignals([this](int sig) {
+        if (sig == SIGHUP) {
+          ApiReply reply = reload(config_.file);
+          spdlog::info("SIGHUP reload: {}", reply.message);
+        } else {
+          spdlog::info("signal {}: stopping", sig);
+          loop_.stop();
+        }
+      });
+      !r) {
+    return std::unexpected(r.error());
+  }
   auto saved = loadState(config_.control.state_file);
   if (!saved) return std::unexpected(saved.error());
   saved_ = *saved;
@@ -85,18 +101,6 @@ std::expected<void, std::string> Daemon::start() {
   // Steer mode is the whole fast path: there is no sipsteer-dp to talk to.
   if (config_.xdp.mode != XdpMode::kSteer)
     dataplane_ = std::make_unique<DataplaneClient>(config_.dataplane.control_socket, clock_, *this);
-  if (auto r = loop_.handleSignals([this](int sig) {
-        if (sig == SIGHUP) {
-          ApiReply reply = reload(config_.file);
-          spdlog::info("SIGHUP reload: {}", reply.message);
-        } else {
-          spdlog::info("signal {}: stopping", sig);
-          loop_.stop();
-        }
-      });
-      !r) {
-    return std::unexpected(r.error());
-  }
   syncPools(true);
   spdlog::info("sipsteerd started: {} pools, {} servers, generation {}", config_.pools.size(),
                registry_.all().size(), generation_);
