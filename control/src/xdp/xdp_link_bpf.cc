@@ -182,6 +182,12 @@ std::expected<std::unique_ptr<XdpLink>, std::string> openFront(const XdpConfig& 
   auto link = std::make_unique<FrontLink>(c, std::move(*program));
   if (auto r = link->attach(); !r) return std::unexpected(r.error());
   if (!c.front_attach) {
+    // DPDK's libbpf opens the object with the default pin path: anywhere
+    // else it creates fresh maps that sipsteerd never fills.
+    if (c.pin_root != "/sys/fs/bpf")
+      spdlog::warn("xdp: front maps pinned in {}, but DPDK's xdp_prog= load looks in /sys/fs/bpf: "
+                   "it will not see the VIPs sipsteerd writes",
+                   c.pin_root);
     if (access(link->objectPath().c_str(), R_OK) != 0)
       spdlog::warn("xdp: {} is not readable ({}): DPDK's xdp_prog= needs it (xdp.object_dir)",
                    link->objectPath(), std::strerror(errno));
