@@ -29,7 +29,7 @@ cleanup() {
   if [ "${KEEP_LOGS:-0}" = 1 ]; then echo "logs in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-log() { echo "[xdp-steer] $*"; }
+log() { echo "[$(date +%T.%3N)] xdp-steer: $*"; }  # tests/run.sh prints these lines
 fail() { echo "FAIL: $*"; echo "--- sipsteerd log (tail)"; tail -40 "$work/d.log"; exit 1; }
 ms() { date +%s%3N; }
 A() { ip netns exec $app "$@"; }
