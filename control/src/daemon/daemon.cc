@@ -112,6 +112,10 @@ void Daemon::run() {
       clock_,
       [this] {
         Nanos next = std::min(health_.nextDeadline(), dns_ ? dns_->nextDeadline() : Nanos::max());
+        // The XDP counters have no fd to wake us: their read is a deadline.
+        if (xdp_) next = std::min(next, next_xdp_counters_);
+        // Same for asking the dataplane for its counters.
+        if (dataplane_ && dataplane_->ready()) next = std::min(next, next_counters_);
         // A pending table goes out on the next pass, but only once the
         // start-up gate is open; before that, wake for the grace deadline
         // (waking "now" would spin until the gate opens).

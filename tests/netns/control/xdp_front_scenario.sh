@@ -5,9 +5,9 @@
 # filled from sipsteerd's table: UDP to the VIP is claimed for DPDK (counted
 # no_xsk, as no socket waits on the queue, and passed), other UDP is passed
 # as not ours; the counters reach /metrics; SIGTERM detaches.
-#   xdp_front_scenario.sh SIPSTEERD XDP_PASS_OBJ
+#   xdp_front_scenario.sh SIPSTEERD XDP_PASS_OBJ BPF_OBJECT_DIR
 set -euo pipefail
-D=$1; PASS=$2
+D=$1; PASS=$2; OBJDIR=$3
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces, BPF)"; exit 0; }
 command -v curl >/dev/null || { echo "curl missing"; exit 1; }
 id=$$
@@ -56,7 +56,7 @@ xdp:
   interfaces: [a0]
   attach: native
   pin_root: $work/bpf
-  object_dir: $work
+  object_dir: $OBJDIR           # the build tree's xdp_front.bpf.o (DPDK's xdp_prog=)
 EOT
 "$D" --check-config "$work/sipsteer.yaml" >"$work/check.log" 2>&1 || fail "config refused: $(cat "$work/check.log")"
 ip netns exec $app sh -c "mount -t bpf bpf '$work/bpf' && exec '$D' -c '$work/sipsteer.yaml'" >"$work/d.log" 2>&1 &
@@ -69,6 +69,7 @@ metric() {
 for _ in $(seq 100); do grep -q "published table\|dataplane not connected (sent on connect)" "$work/d.log" && break; sleep 0.1; done
 grep -q "dataplane not connected (sent on connect)" "$work/d.log" || fail "no table built within 10 s"
 A ip link show dev a0 2>/dev/null | grep -q 'prog/xdp' || fail "xdp_front not attached to a0"
+grep -q "is not readable" "$work/d.log" && fail "sipsteerd did not find $OBJDIR/xdp_front.bpf.o"
 log "table built; $(grep -m1 'xdp front mode' "$work/d.log" | sed 's/.*xdp front mode: //')"
 
 # 20 datagrams to the VIP, 20 to another port of the same host.
