@@ -203,6 +203,9 @@ reason=$(ctl --json events -n 50 2>/dev/null |
   jq -r '[.[] | select(.type == "transition" and .from == "up" and (.server | contains("198.18.2.2")))][0].reason' 2>/dev/null || true)
 log "phase 2: server 2 killed; '$st' after ${out_ms} ms (reason $reason), table $gen1 -> $gen2 applied by ${repub_ms} ms (CLI polling, 20 ms grain)"
 log "phase 2: ICMP events from xdp_steer=$events; judged by the ICMP policy: $xdp_icmp (accepted $xdp_acc)"
+# Both the client's requests and sipsteerd's own probes draw port
+# unreachable from the dead server; either crosses a1, where xdp_steer turns
+# it into an event (the probe socket also sees its own, as source probe_socket).
 [ "$events" -gt 0 ] || fail "xdp_steer wrote no ICMP event for the dead server's port unreachable"
 [ "$xdp_icmp" -gt 0 ] || fail "XDP ICMP events did not reach the ICMP policy"
 ctl --json explain "$cid" --pool core | grep -q '198.18.2.2:5060' && fail "explain still sends $cid to the dead server"
