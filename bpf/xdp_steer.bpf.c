@@ -311,6 +311,32 @@ static __always_inline const struct sipsteer_server *sipsteer_pick(const __u8 *b
 	return server;
 }
 
+/* 1 if the datagram is addressed to this host (the FIB's answer for its
+ * destination is not a unicast route): the control plane's OPTIONS probes
+ * come back from the servers' own address:port, and must reach sipsteerd
+ * as they were sent, not rewritten to come from the VIP. */
+static __always_inline int sipsteer_to_local(struct xdp_md *ctx, const struct sipsteer_pkt *pkt)
+{
+	if (!cfg_fib_lookup)
+		return 0;
+	struct bpf_fib_lookup fib;
+	__builtin_memset(&fib, 0, sizeof(fib));
+	fib.ifindex = ctx->ingress_ifindex;
+	if (pkt->family == SIPSTEER_FAMILY_IPV4) {
+		fib.family = 2; /* AF_INET */
+		fib.ipv4_src = pkt->src.v4;
+		fib.ipv4_dst = pkt->dst.v4;
+	} else {
+		fib.family = 10; /* AF_INET6 */
+		__builtin_memcpy(fib.ipv6_src, pkt->src.bytes, 16);
+		__builtin_memcpy(fib.ipv6_dst, pkt->dst.bytes, 16);
+	}
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.sport = pkt->sport;
+	fib.dport = pkt->dport;
+	return bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
+}
+
 /* A reply from a nat server: back to the client from the VIP. */
 static __always_inline int sipsteer_unnat(struct xdp_md *ctx, struct sipsteer_pkt *pkt)
 {
@@ -318,6 +344,8 @@ static __always_inline int sipsteer_unnat(struct xdp_md *ctx, struct sipsteer_pk
 	sipsteer_endpoint(&key, pkt->family, &pkt->src, pkt->sport);
 	struct sipsteer_bpf_server_info *server = bpf_map_lookup_elem(&SIPSTEER_MAP(steer_servers), &key);
 	if (!server || server->vip.family != pkt->family)
+		return sipsteer_pass();
+	if (sipsteer_to_local(ctx, pkt))
 		return sipsteer_pass();
 	struct sipsteer_bpf_endpoint vip = server->vip;
 	/* No TTL change yet: without a FIB answer the kernel forwards the

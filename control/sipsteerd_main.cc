@@ -9,6 +9,7 @@
 #include "api/handlers.h"
 #include "config/config_loader.h"
 #include "daemon/daemon.h"
+#include "xdp/xdp_link.h"
 
 using namespace sipsteer::control;
 
@@ -40,8 +41,13 @@ int checkConfig(const std::string& file) {
 #else
   const char* dp = "dataplane: section left to sipsteer-dp";
 #endif
-  std::printf("%s: OK (%zu pools, %zu static servers, %zu DNS-backed pools; %s)\n", file.c_str(),
-              config->pools.size(), servers, dns, dp);
+  if (config->xdp.mode != XdpMode::kOff && !xdpSupported()) {
+    std::fprintf(stderr, "%s: xdp.mode: %s needs a sipsteerd built with the BPF loader (bpf/)\n", file.c_str(),
+                 xdpModeLabel(config->xdp.mode));
+    return 1;
+  }
+  std::printf("%s: OK (%zu pools, %zu static servers, %zu DNS-backed pools; %s; xdp: %s)\n", file.c_str(),
+              config->pools.size(), servers, dns, dp, xdpModeLabel(config->xdp.mode));
   return 0;
 }
 

@@ -20,6 +20,7 @@ packages=(
   # lab: namespaces, SIP peers, DNS, capture, Prometheus server
   iproute2 iputils-ping ethtool sip-tester dnsmasq-base tcpdump curl procps
   prometheus dnsutils
+  jq  # tests/netns/control/xdp_steer_scenario.sh polls sipsteerctl --json every 20 ms (python starts too slowly)
   systemd  # tests/deploy: systemd-analyze verify/security, systemd-sysusers, systemd-tmpfiles
 )
 

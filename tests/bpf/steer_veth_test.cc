@@ -176,5 +176,33 @@ TEST_F(SteerVethTest, NatDialogThroughTheVip) {
   for (uint64_t d : *drops) EXPECT_EQ(d, 0u);
 }
 
+// sipsteerd's OPTIONS probes leave the appliance from its own address and
+// come back from the server's address:port, which is in the un-NAT map: the
+// reply must reach the appliance unchanged (not from the VIP), or every
+// probe of a nat server would be refused as "from another address".
+TEST_F(SteerVethTest, ReplyToTheApplianceItselfIsNotUnnated) {
+  const int probe = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  ASSERT_GE(probe, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(5099);
+  inet_pton(AF_INET, "198.18.2.254", &sa.sin_addr);
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  const int srv = udpSocketIn(server_, "198.18.2.1", 5060);
+  ASSERT_GE(srv, 0);
+  const std::string ok = "SIP/2.0 200 OK\r\nCall-ID: probe-1\r\nCSeq: 1 OPTIONS\r\n\r\n";
+  ASSERT_TRUE(sendTo(srv, ok, "198.18.2.254", 5099));
+  Datagram at_appliance;
+  ASSERT_TRUE(receive(probe, at_appliance, 2000)) << "the probe reply reached the appliance";
+  EXPECT_EQ(at_appliance.data, ok);
+  EXPECT_EQ(at_appliance.from, "198.18.2.1") << "not rewritten to the VIP";
+  EXPECT_EQ(at_appliance.port, 5060);
+  close(probe);
+  close(srv);
+  auto counters = steer_->counters();
+  ASSERT_TRUE(counters.has_value());
+  EXPECT_EQ((*counters)[SIPSTEER_XDP_UNNATED], 0u);
+}
+
 }  // namespace
 }  // namespace sipsteer::bpftest

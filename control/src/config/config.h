@@ -92,12 +92,44 @@ struct DataplaneLink {
   std::string control_socket = "/run/sipsteer/dataplane.sock";  // restart
 };
 
+// sipsteerd's use of the XDP programs (bpf/, docs/bpf.md). Every key is
+// read at start-up only: programs are loaded and attached once.
+enum class XdpMode : uint8_t {
+  kOff,    // no BPF: tables go to the DPDK dataplane only (default)
+  kFront,  // xdp_front for DPDK's net_af_xdp: sipsteerd pins and fills its maps
+  kSteer,  // xdp_steer: pure-XDP steering, no DPDK dataplane
+};
+enum class XdpAttach : uint8_t { kAuto, kNative, kGeneric };
+
+struct XdpConfig {
+  XdpMode mode = XdpMode::kOff;
+  std::vector<std::string> interfaces;  // steer: attach here; front: with front_attach
+  XdpAttach attach = XdpAttach::kAuto;  // auto = native, generic with a warning
+  std::string pin_root = "/sys/fs/bpf";           // bpffs; DPDK's libbpf looks here
+  std::string object_dir = "/usr/lib/sipsteer/bpf";  // *.bpf.o for DPDK's xdp_prog=
+  bool front_attach = false;            // front: attach it ourselves (DPDK without xdp_prog=)
+  // Steer map sizes (the front keeps the object's sizes so DPDK reuses its maps).
+  uint32_t table_bytes = 256 * 1024;
+  uint32_t max_servers = 1024;
+  uint32_t max_dialogs = 65536;
+  uint32_t event_ring_bytes = 64 * 1024;
+  uint32_t scan_bytes = 2048;
+  bool no_callid_drop = false;
+  bool unnat = true;
+  bool fib_lookup = true;
+  std::string tx_interface;  // steer: XDP_REDIRECT there instead of XDP_TX; "" = XDP_TX
+  friend bool operator==(const XdpConfig&, const XdpConfig&) = default;
+};
+
+const char* xdpModeLabel(XdpMode mode);
+
 struct Config {
   std::string file;
   ControlConfig control;
   IcmpConfig icmp;
   DnsConfig dns;
   DataplaneLink dataplane;
+  XdpConfig xdp;
   std::vector<PoolConfig> pools;
 };
 

@@ -4,6 +4,7 @@
 #include <sipsteer/core/callid_hash.h>
 #include <sipsteer/core/maglev.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -365,7 +366,91 @@ void readDataplane(YamlReader& r, const YAML::Node& node, DataplaneLink& d) {
 #endif
 }
 
+bool isPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+void readXdp(YamlReader& r, const YAML::Node& node, XdpConfig& x) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  const std::string path = "xdp";
+  if (!r.checkMapping(node, path,
+                      {"mode", "interfaces", "attach", "pin_root", "object_dir", "front_attach",
+                       "table_bytes", "max_servers", "max_dialogs", "event_ring_bytes", "scan_bytes",
+                       "no_callid_drop", "unnat", "fib_lookup", "tx_interface"})) {
+    return;
+  }
+  std::string mode = "off";
+  r.readString(node, path, "mode", mode);
+  if (mode == "off") x.mode = XdpMode::kOff;
+  else if (mode == "front") x.mode = XdpMode::kFront;
+  else if (mode == "steer") x.mode = XdpMode::kSteer;
+  else r.error(node["mode"], "xdp.mode", inQuotes(mode) + " is not off, front or steer");
+  std::string attach = "auto";
+  r.readString(node, path, "attach", attach);
+  if (attach == "auto") x.attach = XdpAttach::kAuto;
+  else if (attach == "native") x.attach = XdpAttach::kNative;
+  else if (attach == "generic") x.attach = XdpAttach::kGeneric;
+  else r.error(node["attach"], "xdp.attach", inQuotes(attach) + " is not auto, native or generic");
+
+  YAML::Node ifaces = node["interfaces"];
+  if (ifaces.IsDefined() && !ifaces.IsNull()) {
+    if (!ifaces.IsSequence()) {
+      r.error(ifaces, "xdp.interfaces", "must be a list of interface names");
+    } else {
+      for (size_t i = 0; i < ifaces.size(); ++i) {
+        std::string k = "xdp.interfaces[" + std::to_string(i) + "]";
+        const std::string name = ifaces[i].IsScalar() ? ifaces[i].Scalar() : "";
+        // IFNAMSIZ is 16 with the NUL; '/' and blanks cannot be in a name.
+        if (name.empty() || name.size() > 15 || name.find_first_of("/ \t:") != std::string::npos) {
+          r.error(ifaces[i], k, "must be an interface name (1-15 characters, no '/', ':' or blanks)");
+        } else if (std::find(x.interfaces.begin(), x.interfaces.end(), name) != x.interfaces.end()) {
+          r.error(ifaces[i], k, "interface " + inQuotes(name) + " is listed twice");
+        } else {
+          x.interfaces.push_back(name);
+        }
+      }
+    }
+  }
+  r.readString(node, path, "pin_root", x.pin_root);
+  if (x.pin_root.empty() || x.pin_root[0] != '/')
+    r.error(node["pin_root"], "xdp.pin_root", "must be an absolute path (a bpffs mount)");
+  r.readString(node, path, "object_dir", x.object_dir);
+  if (x.object_dir.empty() || x.object_dir[0] != '/')
+    r.error(node["object_dir"], "xdp.object_dir", "must be an absolute path");
+  r.readBool(node, path, "front_attach", x.front_attach);
+  // Upper bounds: the kernel's largest array value (4 MiB) for the table;
+  // the rest keep a mistyped size from asking for gigabytes of memlock.
+  r.readUintT(node, path, "table_bytes", 4096, 4u << 20, x.table_bytes);
+  r.readUintT(node, path, "max_servers", 1, 1u << 20, x.max_servers);
+  r.readUintT(node, path, "max_dialogs", 1, 1u << 24, x.max_dialogs);
+  r.readUintT(node, path, "event_ring_bytes", 4096, 1u << 30, x.event_ring_bytes);
+  if (!isPowerOfTwo(x.event_ring_bytes))
+    r.error(node["event_ring_bytes"], "xdp.event_ring_bytes",
+            std::to_string(x.event_ring_bytes) + " is not a power of two (a BPF ring buffer needs one)");
+  r.readUintT(node, path, "scan_bytes", 1, 2048, x.scan_bytes);
+  r.readBool(node, path, "no_callid_drop", x.no_callid_drop);
+  r.readBool(node, path, "unnat", x.unnat);
+  r.readBool(node, path, "fib_lookup", x.fib_lookup);
+  r.readString(node, path, "tx_interface", x.tx_interface);
+
+  if (x.mode == XdpMode::kSteer && x.interfaces.empty())
+    r.error(node, "xdp.interfaces", "steer mode needs at least one interface to attach xdp_steer to");
+  if (x.mode == XdpMode::kFront && x.front_attach && x.interfaces.empty())
+    r.error(node, "xdp.interfaces", "front_attach needs the interface(s) to attach xdp_front to");
+  if (x.mode == XdpMode::kFront && !x.front_attach && !x.interfaces.empty())
+    r.error(node["interfaces"], "xdp.interfaces",
+            "in front mode DPDK attaches xdp_front itself (xdp_prog=); list interfaces only with "
+            "front_attach: true");
+}
+
 }  // namespace
+
+const char* xdpModeLabel(XdpMode mode) {
+  switch (mode) {
+    case XdpMode::kFront: return "front";
+    case XdpMode::kSteer: return "steer";
+    case XdpMode::kOff: break;
+  }
+  return "off";
+}
 
 std::expected<Config, ConfigErrors> loadConfigString(const std::string& yaml, const std::string& file) {
   ConfigErrors errors;
@@ -388,13 +473,14 @@ std::expected<Config, ConfigErrors> loadConfigString(const std::string& yaml, co
     return std::unexpected(errors);
   }
   try {
-    r.checkMapping(root, "", {"control", "health", "icmp", "dns", "pools", "dataplane"});
+    r.checkMapping(root, "", {"control", "health", "icmp", "dns", "pools", "dataplane", "xdp"});
     readControl(r, root["control"], c.control);
     HealthConfig defaults;
     readHealth(r, root["health"], "health", defaults);
     readIcmp(r, root["icmp"], c.icmp);
     readDns(r, root["dns"], c.dns);
     readDataplane(r, root["dataplane"], c.dataplane);
+    readXdp(r, root["xdp"], c.xdp);
     YAML::Node pools = root["pools"];
     if (!pools.IsDefined() || !pools.IsSequence() || pools.size() == 0) {
       r.error(pools.IsDefined() ? pools : root, "pools", "needs a list of at least one pool");
@@ -441,6 +527,7 @@ std::vector<std::string> restartOnlyChanges(const Config& a, const Config& b) {
   check(!(a.control.probe_source_v6 == b.control.probe_source_v6), "control.probe_source_v6");
   check(a.dns.servers != b.dns.servers, "dns.servers");
   check(a.dataplane.control_socket != b.dataplane.control_socket, "dataplane.control_socket");
+  check(!(a.xdp == b.xdp), "xdp");
   return out;
 }
 

@@ -27,6 +27,22 @@ Daemon::~Daemon() = default;
 
 std::expected<void, std::string> Daemon::start() {
   started_ = clock_.now();
+  // Signals first: they are blocked for the signalfd, and threads started
+  // later (the metrics exposer) inherit the mask. A thread started before
+  // would take SIGTERM's default action and kill the process without the
+  // clean stop (state saved, XDP programs detached).
+  if (auto r = loop_.handleSignals([this](int sig) {
+        if (sig == SIGHUP) {
+          ApiReply reply = reload(config_.file);
+          spdlog::info("SIGHUP reload: {}", reply.message);
+        } else {
+          spdlog::info("signal {}: stopping", sig);
+          loop_.stop();
+        }
+      });
+      !r) {
+    return std::unexpected(r.error());
+  }
   auto saved = loadState(config_.control.state_file);
   if (!saved) return std::unexpected(saved.error());
   saved_ = *saved;
@@ -81,19 +97,10 @@ std::expected<void, std::string> Daemon::start() {
   dns_ = std::make_unique<DnsManager>(config_.dns, loop_, clock_, dns_callbacks);
   if (auto r = dns_->init(); !r) return std::unexpected(r.error());
 
-  dataplane_ = std::make_unique<DataplaneClient>(config_.dataplane.control_socket, clock_, *this);
-  if (auto r = loop_.handleSignals([this](int sig) {
-        if (sig == SIGHUP) {
-          ApiReply reply = reload(config_.file);
-          spdlog::info("SIGHUP reload: {}", reply.message);
-        } else {
-          spdlog::info("signal {}: stopping", sig);
-          loop_.stop();
-        }
-      });
-      !r) {
-    return std::unexpected(r.error());
-  }
+  if (auto r = startXdp(); !r) return std::unexpected(r.error());
+  // Steer mode is the whole fast path: there is no sipsteer-dp to talk to.
+  if (config_.xdp.mode != XdpMode::kSteer)
+    dataplane_ = std::make_unique<DataplaneClient>(config_.dataplane.control_socket, clock_, *this);
   syncPools(true);
   spdlog::info("sipsteerd started: {} pools, {} servers, generation {}", config_.pools.size(),
                registry_.all().size(), generation_);
@@ -105,6 +112,10 @@ void Daemon::run() {
       clock_,
       [this] {
         Nanos next = std::min(health_.nextDeadline(), dns_ ? dns_->nextDeadline() : Nanos::max());
+        // The XDP counters have no fd to wake us: their read is a deadline.
+        if (xdp_) next = std::min(next, next_xdp_counters_);
+        // Same for asking the dataplane for its counters.
+        if (dataplane_ && dataplane_->ready()) next = std::min(next, next_counters_);
         // A pending table goes out on the next pass, but only once the
         // start-up gate is open; before that, wake for the grace deadline
         // (waking "now" would spin until the gate opens).
@@ -114,13 +125,54 @@ void Daemon::run() {
       },
       [this] { onWake(); });
   saveStateNow();
+  if (xdp_) {
+    // Detach on a clean stop; the pinned maps (and the last table) stay for
+    // the next start.
+    if (auto r = xdp_->detach(); !r) spdlog::warn("xdp: detach: {}", r.error());
+    else spdlog::info("xdp: detached {}", xdp_->describe());
+    if (xdp_->eventFd() >= 0) loop_.unwatch(xdp_->eventFd());
+    xdp_.reset();
+  }
+}
+
+std::expected<void, std::string> Daemon::startXdp() {
+  if (config_.xdp.mode == XdpMode::kOff) return {};
+  auto link = openXdpLink(config_.xdp);
+  if (!link) return std::unexpected("xdp " + std::string(xdpModeLabel(config_.xdp.mode)) + " mode: " + link.error());
+  xdp_ = std::move(*link);
+  if (auto r = loop_.watch(xdp_->eventFd(), [this] { onXdpEvents(); }); !r) {
+    return std::unexpected("xdp: watching the event ring: " + r.error());
+  }
+  spdlog::info("xdp {} mode: {}", xdpModeLabel(config_.xdp.mode), xdp_->describe());
+  return {};
+}
+
+void Daemon::onXdpEvents() {
+  std::vector<sipsteer_event> batch;
+  auto n = xdp_->drainEvents([&batch](const sipsteer_event& e) { batch.push_back(e); });
+  if (!n) spdlog::warn("xdp events: {}", n.error());
+  // The same ICMP policy as the dataplane's EVENTS (source XDP in the label).
+  if (!batch.empty()) onEvents(batch);
+}
+
+void Daemon::readXdpCounters() {
+  auto c = xdp_->counters();
+  if (!c) {
+    spdlog::warn("xdp counters: {}", c.error());
+    return;
+  }
+  metrics_.xdp().update(std::move(*c));
 }
 
 void Daemon::onWake() {
   Nanos now = clock_.now();
   health_.poll(now);
   if (dns_) dns_->poll(now);
-  if (!dataplane_->ready() && now >= next_connect_) {
+  if (xdp_ && now >= next_xdp_counters_) {
+    next_xdp_counters_ = now + config_.control.counters_interval;
+    readXdpCounters();
+  }
+  if (dataplane_ && !dataplane_->ready() && now >= next_connect_) {
     next_connect_ = now + 1s;
     if (auto r = dataplane_->connect(generation_); r) {
       if (auto w = loop_.watch(dataplane_->fd(), [this] { dataplane_->onReadable(); }); !w) {
@@ -130,7 +182,7 @@ void Daemon::onWake() {
       }
     }
   }
-  if (dataplane_->ready() && now >= next_counters_) {
+  if (dataplane_ && dataplane_->ready() && now >= next_counters_) {
     next_counters_ = now + config_.control.counters_interval;
     (void)dataplane_->requestCounters();
   }
@@ -180,15 +232,45 @@ std::expected<uint64_t, std::string> Daemon::publishNow() {
   generation_ = generation;
   last_table_ = std::move(*blob);
   state_dirty_ = true;
-  if (!dataplane_->ready()) {
-    metrics_.tablePublished(generation, false);
-    return std::unexpected("table " + std::to_string(generation) + " built, dataplane not connected (sent on connect)");
+  // The XDP program first: in front mode its VIP map decides what reaches
+  // DPDK, and it works while sipsteer-dp is not connected (or not started).
+  std::string failures;
+  if (xdp_) {
+    if (auto r = publishTo(xdp_->publisher(), generation, !dataplane_); !r) failures = r.error();
   }
-  auto sent = dataplane_->publish(last_table_, generation);
-  metrics_.tablePublished(generation, sent.has_value());
-  if (!sent) return std::unexpected(sent.error());
+  if (dataplane_) {
+    if (!dataplane_->ready()) {
+      metrics_.tablePublished(generation, false);
+      return std::unexpected("table " + std::to_string(generation) + " built, dataplane not connected (sent on connect)" +
+                             (failures.empty() ? "" : "; " + failures));
+    }
+    if (auto r = publishTo(*dataplane_, generation, true); !r)
+      failures += (failures.empty() ? "" : "; ") + r.error();
+  }
+  if (!failures.empty()) return std::unexpected(failures);
   spdlog::debug("published table {} ({} bytes)", generation, last_table_.size());
   return generation;
+}
+
+// `primary`: the publisher whose result the table metrics and `status`
+// report (the dataplane when there is one, else xdp_steer). Synchronous
+// publishers (XDP) have applied the table when publish() returns.
+std::expected<void, std::string> Daemon::publishTo(TablePublisher& publisher, uint64_t generation, bool primary) {
+  const Nanos start = clock_.now();
+  auto sent = publisher.publish(last_table_, generation);
+  if (!sent) {
+    if (primary) metrics_.tablePublished(generation, false);
+    return std::unexpected(std::string(publisher.name()) + ": " + sent.error());
+  }
+  if (!primary) return {};
+  metrics_.tablePublished(generation, true);
+  if (&publisher != dataplane_.get()) {
+    const Nanos latency = clock_.now() - start;
+    metrics_.tableAcked(latency, true);
+    applied_generation_ = generation;
+    last_publish_latency_ = latency;
+  }
+  return {};
 }
 
 void Daemon::onTransition(uint32_t id, const Transition& t, Nanos) {
@@ -267,7 +349,7 @@ void Daemon::onDataplaneError(const std::string& message) { spdlog::warn("datapl
 
 void Daemon::onDataplaneDisconnect(const std::string& why) {
   spdlog::warn("dataplane disconnected: {} (it keeps its last table; reconnecting)", why);
-  if (dataplane_->fd() >= 0) loop_.unwatch(dataplane_->fd());
+  if (dataplane_ && dataplane_->fd() >= 0) loop_.unwatch(dataplane_->fd());
 }
 
 void Daemon::logEvent(nlohmann::json event) {

@@ -26,6 +26,7 @@
 #include "publish/dataplane_client.h"
 #include "publish/server_registry.h"
 #include "state/state_file.h"
+#include "xdp/xdp_link.h"
 
 namespace sipsteer::control {
 
@@ -74,6 +75,10 @@ class Daemon final : public HealthListener, public DataplaneListener {
 
  private:
   void onWake();
+  std::expected<void, std::string> startXdp();
+  void onXdpEvents();
+  void readXdpCounters();
+  std::expected<void, std::string> publishTo(TablePublisher& publisher, uint64_t generation, bool primary);
   void syncPools(bool initial);
   void syncPool(const PoolConfig& pool, const std::vector<DnsMember>& dns_members);
   void removeServer(uint32_t id, const std::string& why);
@@ -96,7 +101,8 @@ class Daemon final : public HealthListener, public DataplaneListener {
   IcmpPolicy icmp_;
   Metrics metrics_;
   std::unique_ptr<ApiServer> api_;
-  std::unique_ptr<DataplaneClient> dataplane_;
+  std::unique_ptr<DataplaneClient> dataplane_;  // null in xdp steer mode (no DPDK)
+  std::unique_ptr<XdpLink> xdp_;                // null unless xdp.mode is front or steer
   std::unique_ptr<DnsManager> dns_;
   std::map<std::string, std::vector<DnsMember>> dns_members_;  // last good answer per pool
   core::HashKey hash_key_;
@@ -109,6 +115,7 @@ class Daemon final : public HealthListener, public DataplaneListener {
   Nanos started_{0};
   Nanos next_connect_{0};
   Nanos next_counters_{0};
+  Nanos next_xdp_counters_{0};
   Nanos next_save_{0};
   std::optional<Nanos> last_publish_latency_;
   std::deque<nlohmann::json> events_;

@@ -193,6 +193,7 @@ ApiReply Daemon::reload(const std::string& path) {
   applied.control.probe_source_v6 = config_.control.probe_source_v6;
   applied.dns.servers = config_.dns.servers;
   applied.dataplane = config_.dataplane;
+  applied.xdp = config_.xdp;  // the loaded program and its attachments stay as started
   config_ = std::move(applied);
   spdlog::set_level(spdlog::level::from_str(config_.control.log_level));
   icmp_.setConfig(config_.icmp);

@@ -94,6 +94,8 @@ json Daemon::status() const {
             {"publishing", startup_gate_open_},
             {"pending_probes", health_.pendingProbes()}};
   j["last_publish_latency_ms"] = last_publish_latency_ ? json(toMillis(*last_publish_latency_)) : json(nullptr);
+  j["xdp_mode"] = xdpModeLabel(config_.xdp.mode);
+  if (xdp_) j["xdp"] = xdp_->describe();
   return j;
 }
 

@@ -17,6 +17,7 @@ const prometheus::Histogram::BucketBoundaries kPublishBuckets = {0.0001, 0.00025
 Metrics::Metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       dataplane_(std::make_shared<DataplaneCollector>()),
+      xdp_(std::make_shared<XdpCollector>()),
       state_(prometheus::BuildGauge().Name("sipsteer_server_state")
                  .Help("1 for the state the server is in (labels pool, server, state), else 0")
                  .Register(*registry_)),
@@ -64,6 +65,7 @@ std::expected<void, std::string> Metrics::listen(const std::string& address) {
   }
   exposer_->RegisterCollectable(registry_);
   exposer_->RegisterCollectable(dataplane_);
+  exposer_->RegisterCollectable(xdp_);
   return {};
 }
 

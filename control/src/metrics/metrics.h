@@ -25,6 +25,7 @@
 #include "fsm/server_fsm.h"
 #include "health/probe_types.h"
 #include "metrics/dataplane_counters.h"
+#include "metrics/xdp_counters.h"
 
 namespace sipsteer::control {
 
@@ -63,6 +64,7 @@ class Metrics {
   void configReload(bool ok);
 
   DataplaneCollector& dataplane() { return *dataplane_; }
+  XdpCollector& xdp() { return *xdp_; }
   std::shared_ptr<prometheus::Registry> registry() { return registry_; }
 
  private:
@@ -79,6 +81,7 @@ class Metrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<DataplaneCollector> dataplane_;
+  std::shared_ptr<XdpCollector> xdp_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   prometheus::Family<prometheus::Gauge>& state_;
   prometheus::Family<prometheus::Counter>& transitions_;

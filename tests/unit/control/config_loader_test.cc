@@ -143,3 +143,84 @@ TEST(ConfigLoaderTest, Durations) {
 
 }  // namespace
 }  // namespace sipsteer::control
+
+namespace sipsteer::control {
+namespace {
+
+const char* kPools = "pools:\n  - name: a\n    vips: [198.18.0.1:5060]\n    servers: [198.18.1.1]\n";
+
+TEST(XdpConfigTest, DefaultIsOffWithDocumentedDefaults) {
+  auto c = loadConfigString(kPools, "t.yaml");
+  ASSERT_TRUE(c.has_value()) << formatErrors(c.error());
+  EXPECT_EQ(c->xdp.mode, XdpMode::kOff);
+  EXPECT_EQ(c->xdp.attach, XdpAttach::kAuto);
+  EXPECT_EQ(c->xdp.pin_root, "/sys/fs/bpf");
+  EXPECT_EQ(c->xdp.object_dir, "/usr/lib/sipsteer/bpf");
+  EXPECT_EQ(c->xdp.table_bytes, 256u * 1024);
+  EXPECT_EQ(c->xdp.max_dialogs, 65536u);
+  EXPECT_TRUE(c->xdp.interfaces.empty());
+}
+
+TEST(XdpConfigTest, SteerModeWithInterfacesAndSizes) {
+  auto c = loadConfigString(std::string(kPools) +
+                                "xdp:\n  mode: steer\n  interfaces: [eth1, eth2]\n  attach: generic\n"
+                                "  pin_root: /sys/fs/bpf/lab\n  table_bytes: 65536\n  max_dialogs: 4096\n"
+                                "  event_ring_bytes: 8192\n  scan_bytes: 1024\n  no_callid_drop: true\n"
+                                "  unnat: false\n  tx_interface: eth2\n",
+                            "t.yaml");
+  ASSERT_TRUE(c.has_value()) << formatErrors(c.error());
+  EXPECT_EQ(c->xdp.mode, XdpMode::kSteer);
+  EXPECT_EQ(c->xdp.interfaces, (std::vector<std::string>{"eth1", "eth2"}));
+  EXPECT_EQ(c->xdp.attach, XdpAttach::kGeneric);
+  EXPECT_EQ(c->xdp.pin_root, "/sys/fs/bpf/lab");
+  EXPECT_EQ(c->xdp.table_bytes, 65536u);
+  EXPECT_EQ(c->xdp.max_dialogs, 4096u);
+  EXPECT_EQ(c->xdp.event_ring_bytes, 8192u);
+  EXPECT_EQ(c->xdp.scan_bytes, 1024u);
+  EXPECT_TRUE(c->xdp.no_callid_drop);
+  EXPECT_FALSE(c->xdp.unnat);
+  EXPECT_EQ(c->xdp.tx_interface, "eth2");
+}
+
+TEST(XdpConfigTest, MistakesNameFileLineAndKey) {
+  std::string e = errorsOf(std::string(kPools) +
+                           "xdp:\n  mode: turbo\n  attach: fast\n  interfaces: [eth1, eth1, \"a/b\"]\n"
+                           "  event_ring_bytes: 5000\n  scan_bytes: 4096\n  pin_root: relative\n  colour: red\n");
+  EXPECT_NE(e.find("t.yaml:6:9: xdp.mode: 'turbo' is not off, front or steer"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.yaml:7:11: xdp.attach: 'fast' is not auto, native or generic"), std::string::npos) << e;
+  EXPECT_NE(e.find("xdp.interfaces[1]: interface 'eth1' is listed twice"), std::string::npos) << e;
+  EXPECT_NE(e.find("xdp.interfaces[2]: must be an interface name"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.yaml:9:21: xdp.event_ring_bytes: 5000 is not a power of two"), std::string::npos) << e;
+  EXPECT_NE(e.find("xdp.scan_bytes"), std::string::npos) << e;
+  EXPECT_NE(e.find("xdp.pin_root: must be an absolute path"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.yaml:12:3: xdp.colour: unknown key"), std::string::npos) << e;
+}
+
+TEST(XdpConfigTest, ModesNeedTheirInterfaces) {
+  EXPECT_NE(errorsOf(std::string(kPools) + "xdp:\n  mode: steer\n")
+                .find("xdp.interfaces: steer mode needs at least one interface"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(std::string(kPools) + "xdp:\n  mode: front\n  interfaces: [eth1]\n")
+                .find("DPDK attaches xdp_front itself"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(std::string(kPools) + "xdp:\n  mode: front\n  front_attach: true\n")
+                .find("front_attach needs the interface(s)"),
+            std::string::npos);
+  auto front = loadConfigString(std::string(kPools) + "xdp:\n  mode: front\n", "t.yaml");
+  ASSERT_TRUE(front.has_value()) << formatErrors(front.error());
+  EXPECT_EQ(front->xdp.mode, XdpMode::kFront);
+}
+
+TEST(XdpConfigTest, XdpKeysAreRestartOnly) {
+  auto a = loadConfigString(kPools, "t.yaml");
+  ASSERT_TRUE(a);
+  Config b = *a;
+  b.xdp.mode = XdpMode::kSteer;
+  b.xdp.interfaces = {"eth1"};
+  auto changes = restartOnlyChanges(*a, b);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0], "xdp");
+}
+
+}  // namespace
+}  // namespace sipsteer::control

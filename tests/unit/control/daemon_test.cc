@@ -104,6 +104,19 @@ TEST_F(DaemonTest, BadReloadIsRefusedAndTheRunningConfigStays) {
   EXPECT_EQ(r.data["restart_required"], nlohmann::json::array({"dns.servers"}));
 }
 
+TEST_F(DaemonTest, ReloadNamesXdpAsRestartOnlyAndKeepsTheRunningMode) {
+  auto d = start();
+  EXPECT_EQ(d->status()["xdp_mode"], "off");
+  write(std::string(kBase) + "xdp:\n  mode: steer\n  interfaces: [eth9]\n");
+  ApiReply r = d->reload("");
+  EXPECT_EQ(r.code, ApiCode::kOk) << r.message;
+  EXPECT_EQ(r.data["restart_required"], nlohmann::json::array({"xdp"}));
+  // No program was loaded: status must not claim steer mode, and tables
+  // still go to the dataplane.
+  EXPECT_EQ(d->status()["xdp_mode"], "off");
+  EXPECT_FALSE(d->status().contains("xdp"));
+}
+
 TEST_F(DaemonTest, OperatorChangesSurviveARestart) {
   uint32_t id = 0;
   {
