@@ -30,7 +30,10 @@ lab_start_dataplane
 lab_start_control
 lab_wait_all_up
 log() { lab_log "$@"; }
-fail() { lab_fail "$@"; }
+fail() {  # with the dataplane's non-zero drop counters, which tell lost from late
+  lab_metrics | grep -E "^sipsteer_dataplane_drops_total|^sipsteer_server_unanswered" | grep -v " 0$" || true
+  lab_fail "$@"
+}
 
 status_field() {  # FIELD -> value from sipsteerctl --json status, "" if it does not answer
   lab_ctl --json status 2>/dev/null | python3 -c "
@@ -70,6 +73,7 @@ log "load: $calls calls at $rate/s (~$((calls / rate)) s) through the VIP"
 load=$!
 sleep 4
 created_at_kill=$(calls_created)
+dp_log_lines=$(wc -l <"$lab_dir/dp.log")
 kill -9 "$lab_d_pid"
 wait "$lab_d_pid" 2>/dev/null || true
 killed=$(lab_ms)
@@ -83,7 +87,6 @@ read -r ok_mid failed_mid < <(lab_uac_result load)
 outage_calls=$((created_at_restart - created_at_kill))
 log "outage: ${outage_s} s without a control plane, $outage_calls calls started (sipp stats, 1 s grain), failed so far: $failed_mid"
 
-dp_log_lines=$(wc -l <"$lab_dir/dp.log")
 lab_start_control
 restarted=$(lab_ms)
 resync_ms=""
