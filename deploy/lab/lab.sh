@@ -287,3 +287,20 @@ lab_uac_result() {  # NAME -> "successful failed"
   cols=($(head -n 1 "$f" | tr ';' '\n' | grep -nxE 'SuccessfulCall\(C\)|FailedCall\(C\)' | cut -d: -f1))
   tail -n 1 "$f" | awk -F';' -v a="${cols[0]}" -v b="${cols[1]}" '{print $a, $b}'
 }
+
+# --- stories2 (DNS changes under load) ------------------------------------------------
+# lab_dns_servers: which servers i the DNS publishes (SRV + A, with
+# lab_priorities[i] and lab_weights[i]). The default is the three of
+# lab_start_servers, i.e. what lab_dns_records above publishes; a scenario
+# changes the list (and calls lab_restart_dns) to add or remove SRV targets.
+# This redefinition of lab_dns_records replaces the one above, same output
+# for the default list.
+lab_dns_servers=(1 2 3)
+lab_dns_records() {
+  local i
+  echo 'naptr-record=lab.test,10,50,"s","SIP+D2U","","_sip._udp.lab.test"'
+  for i in "${lab_dns_servers[@]}"; do
+    echo "srv-host=_sip._udp.lab.test,sip$i.lab.test,5060,${lab_priorities[$i]},${lab_weights[$i]}"
+    echo "host-record=sip$i.lab.test,198.18.2.$i"
+  done
+}
