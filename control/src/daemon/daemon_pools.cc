@@ -115,8 +115,10 @@ void Daemon::retireServer(uint32_t id, const std::string& why) {
   }
   const ServerRecord* r = registry_.find(id);
   const ServerFsm* f = health_.fsm(id);
-  retiring_[id] = f ? f->admin() : AdminState::kNone;
-  health_.setAdmin(id, AdminState::kDraining, clock_.now());
+  AdminState admin = f ? f->admin() : AdminState::kNone;
+  retiring_[id] = admin;
+  // An operator's drain or disable already says what it should get.
+  if (admin == AdminState::kNone) health_.setAdmin(id, AdminState::kDraining, clock_.now());
   logEvent({{"type", "server_retiring"}, {"server", r->name()}, {"id", id}, {"reason", why},
             {"active_dialogs", *dialogs}});
   spdlog::info("server {} {}: drained until its {} dialog(s) end", r->name(), why, *dialogs);

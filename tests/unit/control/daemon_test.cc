@@ -150,6 +150,18 @@ TEST_F(DaemonTest, ServerBackInDnsBeforeItsDialogsEndIsNoLongerDrained) {
   EXPECT_EQ(countEvents(*d, "server_returned"), 1);
 }
 
+TEST_F(DaemonTest, OperatorDisableOfALeavingServerIsKept) {
+  auto d = start();
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50), member("198.18.1.3:5060", 10, 50)});
+  uint32_t id3 = find(d->servers(""), "198.18.1.3:5060")["id"];
+  d->setAdmin("198.18.1.3:5060", AdminState::kDisabled);
+  d->onCounters(countersPinning({{id3, 2}}));
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50)});
+  EXPECT_EQ(find(d->servers(""), "198.18.1.3:5060")["admin"], "disabled");
+  d->onCounters(countersPinning({{id3, 0}}));
+  EXPECT_TRUE(find(d->servers(""), "198.18.1.3:5060").is_null());
+}
+
 TEST_F(DaemonTest, BadReloadIsRefusedAndTheRunningConfigStays) {
   auto d = start();
   write("pools:\n  - name: p\n    vips: [198.18.0.1:5060]\n    servers: [198.18.1.1:5060]\n    wieght: 1\n");
