@@ -120,11 +120,14 @@ lab_start_server() {
 }
 lab_start_servers() { local i; for i in 1 2 3; do lab_start_server $i; done; }
 
-# NAPTR -> SRV -> A for lab.test, from the priorities and weights above.
+# NAPTR -> SRV -> A for lab.test: the servers listed in lab_dns_servers,
+# with their priorities and weights. A scenario changes the list (then
+# lab_restart_dns) to add or remove SRV targets.
+lab_dns_servers=(1 2 3)
 lab_dns_records() {
   local i
   echo 'naptr-record=lab.test,10,50,"s","SIP+D2U","","_sip._udp.lab.test"'
-  for i in 1 2 3; do
+  for i in "${lab_dns_servers[@]}"; do
     echo "srv-host=_sip._udp.lab.test,sip$i.lab.test,5060,${lab_priorities[$i]},${lab_weights[$i]}"
     echo "host-record=sip$i.lab.test,198.18.2.$i"
   done

@@ -343,6 +343,7 @@ void Daemon::onCounters(std::span<const uint8_t> blob) {
     prev = u;
   }
   metrics_.dataplane().update(std::move(*c));
+  removeRetiredWithoutDialogs();
 }
 
 void Daemon::onDataplaneError(const std::string& message) { spdlog::warn("dataplane: {}", message); }
@@ -370,7 +371,8 @@ void Daemon::saveStateNow() {
     v.id = id;
     v.weight_override = r.weight_override;
     if (const ServerFsm* f = health_.fsm(id)) {
-      v.admin = f->admin();
+      auto before = retiring_.find(id);  // the operator's state, not the retiring drain
+      v.admin = before != retiring_.end() ? before->second : f->admin();
       v.healthy = f->healthUp();
     }
     s.servers.push_back(v);

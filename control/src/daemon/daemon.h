@@ -82,6 +82,11 @@ class Daemon final : public HealthListener, public DataplaneListener {
   void syncPools(bool initial);
   void syncPool(const PoolConfig& pool, const std::vector<DnsMember>& dns_members);
   void removeServer(uint32_t id, const std::string& why);
+  // A server that left the pool (config or DNS) while the dataplane still
+  // pins dialogs to it: drained (no new dialogs, its calls' ACK/BYE still
+  // reach it) and removed once its last dialog is gone.
+  void retireServer(uint32_t id, const std::string& why);
+  void removeRetiredWithoutDialogs();
   void logEvent(nlohmann::json event);
   void saveStateSoon() { state_dirty_ = true; }
   void saveStateNow();
@@ -122,6 +127,7 @@ class Daemon final : public HealthListener, public DataplaneListener {
   SavedState saved_;
   std::map<std::string, SavedServer> saved_by_key_;
   std::map<uint32_t, uint64_t> last_unanswered_;  // passive signal baseline
+  std::map<uint32_t, AdminState> retiring_;       // retired server -> its admin state before
 };
 
 }  // namespace sipsteer::control

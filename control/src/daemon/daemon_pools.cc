@@ -56,6 +56,14 @@ void Daemon::syncPool(const PoolConfig& pool, const std::vector<DnsMember>& dns_
     uint32_t id = registry_.idFor(pool.name, address);
     ServerRecord* existing = registry_.find(id);
     if (existing) {
+      if (auto back = retiring_.find(id); back != retiring_.end()) {
+        // Back in the pool before its last dialog ended: undo the retiring drain.
+        AdminState admin = back->second;
+        retiring_.erase(back);
+        health_.setAdmin(id, admin, now);
+        logEvent({{"type", "server_returned"}, {"server", existing->name()}, {"id", id}});
+        state_dirty_ = true;
+      }
       if (existing->priority != w.priority || existing->weight != w.weight) {
         logEvent({{"type", "server_changed"}, {"server", existing->name()}, {"id", id},
                   {"priority", w.priority}, {"weight", w.weight}});
@@ -94,7 +102,35 @@ void Daemon::syncPool(const PoolConfig& pool, const std::vector<DnsMember>& dns_
   for (const ServerRecord* r : registry_.inPool(pool.name)) {
     if (!want.count(r->address)) gone.push_back(r->id);
   }
-  for (uint32_t id : gone) removeServer(id, "no longer in config or DNS");
+  for (uint32_t id : gone) retireServer(id, "no longer in config or DNS");
+}
+
+void Daemon::retireServer(uint32_t id, const std::string& why) {
+  if (retiring_.count(id)) return;
+  // Without counters (dataplane never read) nothing is known to be pinned.
+  auto dialogs = activeDialogs(id);
+  if (!dialogs || *dialogs == 0) {
+    removeServer(id, why);
+    return;
+  }
+  const ServerRecord* r = registry_.find(id);
+  const ServerFsm* f = health_.fsm(id);
+  AdminState admin = f ? f->admin() : AdminState::kNone;
+  retiring_[id] = admin;
+  // An operator's drain or disable already says what it should get.
+  if (admin == AdminState::kNone) health_.setAdmin(id, AdminState::kDraining, clock_.now());
+  logEvent({{"type", "server_retiring"}, {"server", r->name()}, {"id", id}, {"reason", why},
+            {"active_dialogs", *dialogs}});
+  spdlog::info("server {} {}: drained until its {} dialog(s) end", r->name(), why, *dialogs);
+}
+
+void Daemon::removeRetiredWithoutDialogs() {
+  std::vector<uint32_t> done;
+  for (const auto& [id, admin] : retiring_) {
+    auto dialogs = activeDialogs(id);
+    if (dialogs && *dialogs == 0) done.push_back(id);
+  }
+  for (uint32_t id : done) removeServer(id, "left the pool; its last dialog ended");
 }
 
 void Daemon::removeServer(uint32_t id, const std::string& why) {
@@ -108,10 +144,12 @@ void Daemon::removeServer(uint32_t id, const std::string& why) {
     s.pool = r->pool;
     s.address = r->address;
     s.id = id;
-    s.admin = f->admin();
+    auto before = retiring_.find(id);
+    s.admin = before != retiring_.end() ? before->second : f->admin();  // not the retiring drain
     s.weight_override = r->weight_override;
     saved_by_key_[r->name()] = s;
   }
+  retiring_.erase(id);
   health_.remove(id);
   metrics_.removeServer(id);
   registry_.erase(id);

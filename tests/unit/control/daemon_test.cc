@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <cstring>
 #include <fstream>
+#include <map>
 
 #include "api/handlers.h"
+#include "publish/proto_codec.h"
 
 namespace sipsteer::control {
 namespace {
@@ -84,6 +87,79 @@ TEST_F(DaemonTest, DnsChangesTouchOnlyWhatChanged) {
   EXPECT_EQ(added, 4);    // .1 (static), .2, .3, .4
   EXPECT_EQ(removed, 3);  // .3, then .2 and .4 with the last answer
   EXPECT_EQ(changed, 1);  // .2's weight
+}
+
+// A dataplane counters reply that pins `dialogs` dialogs to each server id.
+std::vector<uint8_t> countersPinning(const std::map<uint32_t, uint64_t>& dialogs) {
+  sipsteer_counters_header h{};
+  h.drop_reason_count = SIPSTEER_DROP_REASON_COUNT;
+  h.sip_error_count = SIPSTEER_SIP_ERROR_COUNT;
+  h.server_count = static_cast<uint32_t>(dialogs.size());
+  std::vector<uint8_t> blob(sizeof h + 8 * (h.drop_reason_count + h.sip_error_count));
+  std::memcpy(blob.data(), &h, sizeof h);
+  for (const auto& [id, n] : dialogs) {
+    sipsteer_server_counters c{};
+    c.server_id = id;
+    c.values[SIPSTEER_SERVER_ACTIVE_DIALOGS] = n;
+    auto bytes = asBytes(c);
+    blob.insert(blob.end(), bytes.begin(), bytes.end());
+  }
+  return blob;
+}
+
+int countEvents(Daemon& d, const char* type) {
+  int n = 0;
+  for (const auto& e : d.events(100)) n += e["type"] == type;
+  return n;
+}
+
+// A server that leaves DNS while calls are on it must keep receiving their
+// in-dialog requests (ACK, BYE): removing it from the table at once would
+// let the dataplane re-steer them to a server that knows nothing of the call.
+TEST_F(DaemonTest, ServerLeavingDnsIsDrainedUntilItsDialogsEnd) {
+  auto d = start();
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50), member("198.18.1.3:5060", 10, 50)});
+  uint32_t id3 = find(d->servers(""), "198.18.1.3:5060")["id"];
+  d->onCounters(countersPinning({{id3, 4}}));
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50)});
+  auto leaving = find(d->servers(""), "198.18.1.3:5060");
+  ASSERT_FALSE(leaving.is_null()) << "removed while the dataplane pins 4 dialogs to it";
+  EXPECT_EQ(leaving["admin"], "draining");
+  EXPECT_EQ(countEvents(*d, "server_retiring"), 1);
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50)});  // the same answer again: still waiting
+  d->onCounters(countersPinning({{id3, 1}}));
+  EXPECT_FALSE(find(d->servers(""), "198.18.1.3:5060").is_null());
+  d->onCounters(countersPinning({{id3, 0}}));
+  EXPECT_TRUE(find(d->servers(""), "198.18.1.3:5060").is_null());
+  EXPECT_EQ(countEvents(*d, "server_removed"), 1);
+}
+
+TEST_F(DaemonTest, ServerBackInDnsBeforeItsDialogsEndIsNoLongerDrained) {
+  auto d = start();
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50), member("198.18.1.3:5060", 10, 50)});
+  uint32_t id3 = find(d->servers(""), "198.18.1.3:5060")["id"];
+  d->onCounters(countersPinning({{id3, 2}}));
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50)});
+  EXPECT_EQ(find(d->servers(""), "198.18.1.3:5060")["admin"], "draining");
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50), member("198.18.1.3:5060", 10, 50)});
+  auto back = find(d->servers(""), "198.18.1.3:5060");
+  EXPECT_EQ(back["admin"], "none");
+  EXPECT_EQ(back["id"], id3);
+  d->onCounters(countersPinning({{id3, 0}}));  // no longer retiring: it stays
+  EXPECT_FALSE(find(d->servers(""), "198.18.1.3:5060").is_null());
+  EXPECT_EQ(countEvents(*d, "server_returned"), 1);
+}
+
+TEST_F(DaemonTest, OperatorDisableOfALeavingServerIsKept) {
+  auto d = start();
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50), member("198.18.1.3:5060", 10, 50)});
+  uint32_t id3 = find(d->servers(""), "198.18.1.3:5060")["id"];
+  d->setAdmin("198.18.1.3:5060", AdminState::kDisabled);
+  d->onCounters(countersPinning({{id3, 2}}));
+  d->onDnsMembers("p", {member("198.18.1.2:5060", 10, 50)});
+  EXPECT_EQ(find(d->servers(""), "198.18.1.3:5060")["admin"], "disabled");
+  d->onCounters(countersPinning({{id3, 0}}));
+  EXPECT_TRUE(find(d->servers(""), "198.18.1.3:5060").is_null());
 }
 
 TEST_F(DaemonTest, BadReloadIsRefusedAndTheRunningConfigStays) {
