@@ -128,6 +128,7 @@ else
 fi
 if [ $build = 1 ]; then
   say "== 2/4 building sipsteer-dp, sipsteerd, sipsteerctl in build/release (nothing to do if up to date)"
+  mkdir -p "$root/build"
   if [ ! -f "$bin/build.ninja" ]; then
     cmake -S "$root" -B "$bin" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$root/build/release.configure.log" 2>&1 ||
       { cat "$root/build/release.configure.log"; echo "demo.sh: cmake failed" >&2; exit 1; }
@@ -177,12 +178,12 @@ demo_save_state
 lab_wait_all_up
 api=$lab_dir/api.sock
 
+echo
+echo 'What is running: three network namespaces (private network stacks on this'
+echo 'machine, see "ip netns list") joined by virtual cables (veth pairs).'
+echo
+printf ' %-24s%-39s%s\n' "$lab_cli" "$lab_app" "$lab_srv"
 cat <<EOF
-
-What is running: three network namespaces (private network stacks on this
-machine, see "ip netns list") joined by virtual cables (veth pairs).
-
-  $lab_cli              $lab_app                       $lab_srv
  +-----------------+     +--------------------------------+     +-----------------------------+
  | phones: sipp    |     | sipsteer-dp   the balancer:    |     | SIP servers (sipp):         |
  | 198.18.1.1      |---->|  calls go to 198.18.0.10:5060  |---->|  sip1 198.18.2.1  weight 1  |
@@ -288,7 +289,7 @@ follow_transitions() {
 log_seen=$(grep -cE '\] server core/198\.18\.2\.[0-9]+:5060 [a-z]+ -> [a-z]+ \(' "$lab_dir/sipsteerd.log" || true)
 echo "      |     calls so far |  sip1 (weight 1)   sip2 (weight 2)   sip3 (backup)"
 row time ok failed calls state calls state calls state
-killed_ms="" restored_ms="" pre_kill=""
+killed_ms="" restored_ms="" pre_kill="" at_restore=""
 phase=before
 next_row=$t0
 while kill -0 "$uac_pid" 2>/dev/null; do
@@ -305,6 +306,7 @@ while kill -0 "$uac_pid" 2>/dev/null; do
     lab_start_server "$victim"
     demo_save_state
     restored_ms=$(lab_ms)
+    at_restore=$(metrics_now)
     event "$restored_ms" "restarted server sip$victim; sipsteerd puts it back after ${lab_rise} good health checks and ${lab_failback_hold} of calm"
     phase=restored
   fi
@@ -327,6 +329,7 @@ row "$(( ($(lab_ms) - t0) / 1000 ))s" "$ok" "$failed" "$n1" "$s1" "$n2" "$s2" "$
 
 # --- summary ----------------------------------------------------------------------------
 read -r p1 p2 p3 <<<"${pre_kill:-0 0 0}"
+read -r _ r2 _ <<<"${at_restore:-0 0 0}"
 moved=$(lab_metric sipsteer_server_resteered_dialogs_total "$victim_addr")
 pct() { awk -v a="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f%%", 100 * a / t; else print "-" }'; }
 verdict=0 why=""
@@ -359,7 +362,7 @@ else
   echo "  verdict          FAIL: $why"
 fi
 if [ -n "${SIPSTEER_DEMO_RESULTS:-}" ]; then  # for tests/netns/appliance/demo.sh
-  echo "calls=$calls ok=$ok failed=$failed n1=$n1 n2=$n2 n3=$n3 pre1=$p1 pre2=$p2 pre3=$p3" \
+  echo "calls=$calls ok=$ok failed=$failed n1=$n1 n2=$n2 n3=$n3 pre1=$p1 pre2=$p2 pre3=$p3 at_restore2=$r2" \
     "down_ms=$down_ms up_ms=$up_ms moved=$moved verdict=$verdict" >"$SIPSTEER_DEMO_RESULTS"
 fi
 
