@@ -316,7 +316,7 @@ while kill -0 "$uac_pid" 2>/dev/null; do
     read -r n1 n2 n3 < <(metrics_now)
     read -r s1 s2 s3 < <(states_now)
     row "${el}s" "$ok" "$failed" "$n1" "$s1" "$n2" "$s2" "$n3" "$s3"
-    next_row=$((next_row + 1000))
+    next_row=$((t0 + (el + 1) * 1000))  # a slow second skips a row, never bunches them
   fi
   sleep 0.1
 done
@@ -360,6 +360,12 @@ if [ $verdict = 0 ]; then
   echo "  verdict          PASS: a server died under load, sipsteer moved the calls, none failed"
 else
   echo "  verdict          FAIL: $why"
+  # Which way calls failed, from sipp's counters (FailedTimeoutOnRecv, ...).
+  kinds=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^Failed.*\(C\)$/) c[i] = $i; next }
+    END { for (i in c) if ($i + 0 > 0) printf " %s=%d", c[i], $i }' "$lab_dir/load.csv")
+  [ -n "$kinds" ] && echo "                   sipp says:$kinds"
+  echo "                   load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs: a busy machine"
+  echo "                   delays the lab's programs and calls can time out"
 fi
 if [ -n "${SIPSTEER_DEMO_RESULTS:-}" ]; then  # for tests/netns/appliance/demo.sh
   echo "calls=$calls ok=$ok failed=$failed n1=$n1 n2=$n2 n3=$n3 pre1=$p1 pre2=$p2 pre3=$p3 at_restore2=$r2" \
