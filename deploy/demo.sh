@@ -264,10 +264,10 @@ follow_transitions() {
     read -r addr from to why < <(sed -nE 's/.*server core\/([0-9.]+:5060) ([a-z]+) -> ([a-z]+) \(([a-z_]+)\).*/\1 \2 \3 \4/p' <<<"$line")
     name=sip${addr%:5060}; name=sip${name##*.}
     case $why in
-      icmp_suspect) event "$ts" "$name out of use: its host answered \"port unreachable\" to a message for it (nothing listens there any more)" ;;
-      icmp_confirmed) event "$ts" "$name also failed its health check: sipsteerd marks it dirty and keeps it out for at least ${lab_dirty_ttl}" ;;
+      icmp_suspect) event "$ts" "$name out of use: its host answered \"port unreachable\" (nothing listens there now)" ;;
+      icmp_confirmed) event "$ts" "$name also failed a health check: marked dirty, kept out for at least ${lab_dirty_ttl}" ;;
       probe_timeout) event "$ts" "$name did not answer ${lab_fall} health checks in a row: out of use ($to)" ;;
-      dirty_expired) event "$ts" "$name: the ${lab_dirty_ttl} quarantine is over; sipsteerd keeps checking it ($to)" ;;
+      dirty_expired) event "$ts" "$name: the ${lab_dirty_ttl} quarantine is over; still checked, still out ($to)" ;;
       failback_hold_done|probe_ok) event "$ts" "$name answered ${lab_rise} health checks and stayed healthy ${lab_failback_hold}: in use again ($to)" ;;
       *) event "$ts" "$name: $from -> $to ($why)" ;;
     esac
@@ -300,14 +300,14 @@ while kill -0 "$uac_pid" 2>/dev/null; do
     kill -9 "${lab_uas_pid[$victim]}"
     wait "${lab_uas_pid[$victim]}" 2>/dev/null || true  # no "Killed" line from bash
     killed_ms=$(lab_ms)
-    event "$killed_ms" "killed server sip$victim (198.18.2.$victim) with SIGKILL: its process is gone, as in a crash"
+    event "$killed_ms" "killed server sip$victim (198.18.2.$victim) with SIGKILL: gone at once, as in a crash"
     phase=killed
   elif [ $phase = killed ] && [ "$el" -ge "$restore_at" ]; then
     lab_start_server "$victim"
     demo_save_state
     restored_ms=$(lab_ms)
     at_restore=$(metrics_now)
-    event "$restored_ms" "restarted server sip$victim; sipsteerd puts it back after ${lab_rise} good health checks and ${lab_failback_hold} of calm"
+    event "$restored_ms" "restarted server sip$victim; in use again after ${lab_rise} good health checks + ${lab_failback_hold} calm"
     phase=restored
   fi
   follow_transitions
