@@ -266,6 +266,10 @@ follow_transitions() {
     case $why in
       icmp_suspect) event "$ts" "$name out of use: its host answered \"port unreachable\" (nothing listens there now)" ;;
       icmp_confirmed) event "$ts" "$name also failed a health check: marked dirty, kept out for at least ${lab_dirty_ttl}" ;;
+      probe_icmp) event "$ts" "$name out of use: its health check got \"port unreachable\" back ($to)" ;;
+      probe_bad_code) event "$ts" "$name out of use: it answered its health checks with an error ($to)" ;;
+      retry_after) event "$ts" "$name answered 503 with Retry-After: kept out that long ($to)" ;;
+      icmp_unconfirmed) event "$ts" "$name passed its next health check after all: in use again ($to)" ;;
       probe_timeout) event "$ts" "$name did not answer ${lab_fall} health checks in a row: out of use ($to)" ;;
       dirty_expired) event "$ts" "$name: the ${lab_dirty_ttl} quarantine is over; still checked, still out ($to)" ;;
       failback_hold_done|probe_ok) event "$ts" "$name answered ${lab_rise} health checks and stayed healthy ${lab_failback_hold}: in use again ($to)" ;;
@@ -348,6 +352,7 @@ echo "                   of new calls; weights 1:2 say 33% / 67% (give or take c
 echo "  whole run        sip1 $n1, sip2 $n2, backup sip3 $n3 (sip1 took sip2's share while it was away)"
 case $down_reason in
   icmp_suspect) how='its host answered "port unreachable"' ;;
+  probe_icmp) how='its health check got "port unreachable" back' ;;
   probe_timeout) how="it missed $lab_fall health checks" ;;
   *) how=$down_reason ;;
 esac
