@@ -90,7 +90,14 @@ take_down() {
   else
     demo_netns="$prefix-cli $prefix-app $prefix-srv"
   fi
-  for p in $demo_pids; do lab_program_running "$p" && { alive+=("$p"); kill "$p" 2>/dev/null || true; }; done
+  # The recorded PIDs, and whatever else still runs inside the lab's
+  # namespaces (a demo killed before it could record everything).
+  for ns in $demo_netns; do
+    [ -e "/run/netns/$ns" ] && demo_pids="$demo_pids $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+  done
+  for p in $(tr ' ' '\n' <<<"$demo_pids" | sort -un); do
+    lab_program_running "$p" && { alive+=("$p"); kill "$p" 2>/dev/null || true; }
+  done
   sleep 0.5
   for p in "${alive[@]}"; do lab_program_running "$p" && kill -9 "$p" 2>/dev/null || true; done
   local gone=0
