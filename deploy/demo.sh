@@ -308,9 +308,9 @@ while kill -0 "$uac_pid" 2>/dev/null; do
   el=$(( (now - t0) / 1000 ))
   if [ $phase = before ] && [ "$el" -ge "$kill_at" ]; then
     pre_kill=$(metrics_now)
+    killed_ms=$(lab_ms)  # before the kill: sipsteerd may react before we look at the clock again
     kill -9 "${lab_uas_pid[$victim]}"
     wait "${lab_uas_pid[$victim]}" 2>/dev/null || true  # no "Killed" line from bash
-    killed_ms=$(lab_ms)
     event "$killed_ms" "killed server sip$victim (198.18.2.$victim) with SIGKILL: gone at once, as in a crash"
     phase=killed
   elif [ $phase = killed ] && [ "$el" -ge "$restore_at" ]; then
