@@ -314,9 +314,9 @@ while kill -0 "$uac_pid" 2>/dev/null; do
     event "$killed_ms" "killed server sip$victim (198.18.2.$victim) with SIGKILL: gone at once, as in a crash"
     phase=killed
   elif [ $phase = killed ] && [ "$el" -ge "$restore_at" ]; then
+    restored_ms=$(lab_ms)
     lab_start_server "$victim"
     demo_save_state
-    restored_ms=$(lab_ms)
     at_restore=$(metrics_now)
     event "$restored_ms" "restarted server sip$victim; in use again after ${lab_rise} good health checks + ${lab_failback_hold} calm"
     phase=restored
