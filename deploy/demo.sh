@@ -321,13 +321,15 @@ while kill -0 "$uac_pid" 2>/dev/null; do
     event "$restored_ms" "restarted server sip$victim; in use again after ${lab_rise} good health checks + ${lab_failback_hold} calm"
     phase=restored
   fi
-  follow_transitions
   if [ "$now" -ge "$next_row" ]; then
     read -r ok failed < <(calls_now)
     read -r n1 n2 n3 < <(metrics_now)
     read -r s1 s2 s3 < <(states_now)
+    follow_transitions  # so the row comes after the events that explain it
     row "${el}s" "$ok" "$failed" "$n1" "$s1" "$n2" "$s2" "$n3" "$s3"
     next_row=$((t0 + (el + 1) * 1000))  # a slow second skips a row, never bunches them
+  else
+    follow_transitions
   fi
   sleep 0.1
 done
