@@ -225,7 +225,7 @@ victim_addr=198.18.2.$victim:5060
 
 ip netns exec "$lab_cli" sipp -sn uac 198.18.0.10:5060 -i 198.18.1.1 -p 5060 -mp 7000 \
   -m "$calls" -r "$rate" -d "$hold_ms" -recv_timeout 8000 -nostdin -trace_stat -fd 1 \
-  -stf "$lab_dir/load.csv" >"$lab_dir/load.log" 2>&1 &
+  -stf "$lab_dir/load.csv" -trace_err -error_file "$lab_dir/load_errors.log" >"$lab_dir/load.log" 2>&1 &
 uac_pid=$!
 lab_track "$uac_pid"
 demo_save_state
@@ -380,6 +380,7 @@ else
   [ -n "$kinds" ] && echo "                   sipp says:$kinds"
   echo "                   load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs: a busy machine"
   echo "                   delays the lab's programs and calls can time out"
+  lab_keep_logs=1  # lab_cleanup says where
 fi
 if [ -n "${SIPSTEER_DEMO_RESULTS:-}" ]; then  # for tests/netns/appliance/demo.sh
   echo "calls=$calls ok=$ok failed=$failed n1=$n1 n2=$n2 n3=$n3 pre1=$p1 pre2=$p2 pre3=$p3 at_restore2=$r2" \
