@@ -77,6 +77,7 @@ lab_program_running() {
 demo_is_up() {  # true if the state file names a live process or namespace
   [ -f "$state_file" ] || return 1
   local demo_pids="" demo_netns="" p ns
+  # shellcheck disable=SC1090  # the state file this script wrote
   . "$state_file"
   for p in $demo_pids; do lab_program_running "$p" && return 0; done
   for ns in $demo_netns; do [ -e "/run/netns/$ns" ] && return 0; done
@@ -86,6 +87,7 @@ demo_is_up() {  # true if the state file names a live process or namespace
 take_down() {
   local demo_pids="" demo_netns="" demo_dir="" demo_dpdk="" demo_started="" p ns alive=()
   if [ -f "$state_file" ]; then
+    # shellcheck disable=SC1090
     . "$state_file"
   else
     demo_netns="$prefix-cli $prefix-app $prefix-srv"
@@ -150,6 +152,7 @@ ctl_shown=$LAB_CTL
 case $ctl_shown in "$root"/*) ctl_shown=${ctl_shown#"$root"/} ;; esac
 
 # --- 2. the lab ----------------------------------------------------------------------------
+# shellcheck source=deploy/lab/lab.sh disable=SC2034  # the lab_* knobs are read by lab.sh
 . "$root/deploy/lab/lab.sh"
 lab_pool_source=dns          # the pool is whatever DNS says for lab.test
 lab_weights=(0 1 2 1)        # sip1 weight 1, sip2 weight 2 (primary tier), sip3 backup
