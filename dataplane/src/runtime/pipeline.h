@@ -80,7 +80,7 @@ class Pipeline {
  private:
   // What the first pass over a burst learnt about a SIP packet.
   struct SipContext {
-    sip::SipMessage msg;
+    sip::SteeringFields msg;
     uint64_t hash = 0;
     int32_t position = -1;   // flow-table position (bulk lookup), -1 = miss
     int16_t vip = -1;        // destination VIP, or
