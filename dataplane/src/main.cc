@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   pipeline.max_sip_size = config.max_sip_size;
   pipeline.unanswered_ticks = config.unanswered_window_ms * rte_get_tsc_hz() / 1000;
   pipeline.verify_checksums = config.verify_checksums;
+  pipeline.verify_udp_checksum = config.verify_udp_checksum;
   pipeline.frag_max_flows = config.fragments.max_flows;
   pipeline.frag_timeout_ticks = config.fragments.timeout_ms * rte_get_tsc_hz() / 1000;
   engine->setPortIds(port_ids);

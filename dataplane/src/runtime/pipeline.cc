@@ -134,6 +134,7 @@ void Pipeline::stage(rte_mbuf* m, Staged& s, const RuntimeTable* table) noexcept
       config_.verify_checksums && (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   options.verify_l4_checksum =
       config_.verify_checksums && (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+  options.verify_udp_checksum = config_.verify_udp_checksum;
   parsePacket(frame, rte_pktmbuf_data_len(m), options, s.p);
   if (s.p.kind != PacketKind::kUdp || table == nullptr) return;
   s.steer = stageSip(frame, s.p, *table, s.sip);
@@ -399,6 +400,7 @@ Pipeline::Verdict Pipeline::handleFragment(rte_mbuf* m, const ParsedPacket& p, u
   ParseOptions options;
   options.verify_ipv4_checksum = false;
   options.verify_l4_checksum = config_.verify_checksums;
+  options.verify_udp_checksum = config_.verify_udp_checksum;
   ParsedPacket whole_p;
   parsePacket(scratch_, length, options, whole_p);
   Verdict verdict = Verdict::kDrop;
