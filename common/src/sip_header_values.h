@@ -29,20 +29,4 @@ ScanError parseFromTo(const uint8_t* d, uint32_t b, uint32_t e, bool strict, Sli
 ScanError parseCSeq(const uint8_t* d, uint32_t b, uint32_t e, uint32_t& number, Method& method,
                     Slice& method_token) noexcept;
 
-// What the start line says; fields are written only on kOK.
-struct StartLine {
-  bool is_request = false;
-  Method method = Method::kUnknown;
-  Slice method_token;
-  Slice request_uri;
-  uint16_t status_code = 0;
-  Slice reason_phrase;
-};
-
-// The start line [b, e) (without its line end): a Status-Line when it starts
-// with "SIP/" (any case), else a Request-Line. `strict` (kWantAll) also
-// rejects a TAB inside the Request-URI. kOK or kBAD_VERSION,
-// kBAD_START_LINE, kBAD_STATUS_CODE.
-ScanError parseStartLine(const uint8_t* d, uint32_t b, uint32_t e, bool strict, StartLine& out) noexcept;
-
 }  // namespace sipsteer::sip::detail

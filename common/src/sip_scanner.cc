@@ -5,6 +5,7 @@
 
 #include "sip_chars.h"
 #include "sip_header_values.h"
+#include "sip_start_line.h"
 
 #include <array>
 #include <cstring>

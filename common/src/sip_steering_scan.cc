@@ -8,6 +8,7 @@
 
 #include "sip_chars.h"
 #include "sip_header_values.h"
+#include "sip_start_line.h"
 
 namespace sipsteer::sip {
 namespace {
