@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   options.max_dialogs = config.affinity.max_dialogs;
   options.idle_timeout_s = config.affinity.idle_timeout_s;
   options.after_bye_s = config.affinity.after_bye_s;
+  options.unanswered_ticks = config.unanswered_window_ms * rte_get_tsc_hz() / 1000;
   options.local_down_hold_ms = config.local_down_hold_ms;
   std::string error;
   auto engine = Engine::create(options, error);
