@@ -21,8 +21,8 @@ std::span<const uint8_t> payloadOf(const uint8_t* frame, const ParsedPacket& p) 
 }
 
 uint64_t callIdHash(const RuntimeTable& table, std::span<const uint8_t> sip, const sip::SteeringFields& msg) noexcept {
-  // Inline SipHash-2-4: the same value as core::hashCallId (libsodium), at a
-  // fraction of the cost of the library call.
+  // Inline SipHash-2-4: the same value as core::hashCallId (libsodium),
+  // without the library call (its rounds overlap with the burst's other work).
   const uint64_t h = core::hashCallIdInline(table.hashKey(), sip.subspan(msg.call_id.offset, msg.call_id.length));
   return h == 0 ? 1 : h;  // 0 marks an unused flow entry
 }
