@@ -222,7 +222,8 @@ ScanError parseFromTo(const uint8_t* d, uint32_t b, uint32_t e, bool strict, Sli
   return ScanError::kOK;
 }
 
-ScanError parseCSeq(const uint8_t* d, uint32_t b, uint32_t e, SipMessage& out) noexcept {
+ScanError parseCSeq(const uint8_t* d, uint32_t b, uint32_t e, uint32_t& number_out, Method& method_out,
+                    Slice& token_out) noexcept {
   const uint32_t i = skipLws(d, b, e);
   uint64_t number = 0;
   const uint32_t digits_end = parseNumber(d, i, e, 0xffffffffull, number);
@@ -231,9 +232,9 @@ ScanError parseCSeq(const uint8_t* d, uint32_t b, uint32_t e, SipMessage& out) n
   if (method_begin == digits_end) return ScanError::kBAD_CSEQ;
   const uint32_t method_end = skipClass(d, method_begin, e, kToken);
   if (method_end == method_begin || skipLws(d, method_end, e) != e) return ScanError::kBAD_CSEQ;
-  out.cseq_number = static_cast<uint32_t>(number);
-  out.cseq_method_token = slice(method_begin, method_end);
-  out.cseq_method = methodFromToken(d + method_begin, method_end - method_begin);
+  number_out = static_cast<uint32_t>(number);
+  token_out = slice(method_begin, method_end);
+  method_out = methodFromToken(d + method_begin, method_end - method_begin);
   return ScanError::kOK;
 }
 

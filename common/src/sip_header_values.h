@@ -24,7 +24,9 @@ ScanError parseVia(const uint8_t* d, uint32_t b, uint32_t e, bool top, bool stri
 // address).
 ScanError parseFromTo(const uint8_t* d, uint32_t b, uint32_t e, bool strict, Slice& tag) noexcept;
 
-// CSeq: 1*DIGIT LWS Method. kOK or kBAD_CSEQ.
-ScanError parseCSeq(const uint8_t* d, uint32_t b, uint32_t e, SipMessage& out) noexcept;
+// CSeq: 1*DIGIT LWS Method. kOK or kBAD_CSEQ; the outputs are written only
+// on kOK.
+ScanError parseCSeq(const uint8_t* d, uint32_t b, uint32_t e, uint32_t& number, Method& method,
+                    Slice& method_token) noexcept;
 
 }  // namespace sipsteer::sip::detail

@@ -5,6 +5,7 @@
 
 #include "sip_chars.h"
 #include "sip_header_values.h"
+#include "sip_start_line.h"
 
 #include <array>
 #include <cstring>
@@ -91,57 +92,6 @@ Slice slice(uint32_t begin, uint32_t end) noexcept {
   return {static_cast<uint16_t>(begin), static_cast<uint16_t>(end - begin)};
 }
 
-bool isVersion(const uint8_t* p) noexcept { return eqLower(p, "sip/") && eqExact(p + 4, "2.0"); }
-
-ScanError parseStatusLine(const uint8_t* d, uint32_t b, uint32_t e, SipMessage& out) noexcept {
-  // "SIP/2.0" SP 3DIGIT [SP Reason-Phrase]; the SP before an empty reason is
-  // required by RFC 3261 but tolerated when missing (RFC 4475 noreason).
-  if (e - b < 7 || !isVersion(d + b)) return ScanError::kBAD_VERSION;
-  if (e - b < 8 || d[b + 7] != ' ') return ScanError::kBAD_START_LINE;
-  if (e - b < 11) return ScanError::kBAD_STATUS_CODE;
-  const uint8_t* c = d + b + 8;
-  if (!is(c[0], kDigit) || !is(c[1], kDigit) || !is(c[2], kDigit))
-    return ScanError::kBAD_STATUS_CODE;
-  const uint32_t code = (c[0] - '0') * 100u + (c[1] - '0') * 10u + (c[2] - '0');
-  if (code < 100 || code > 699) return ScanError::kBAD_STATUS_CODE;
-  if (e - b > 11 && d[b + 11] != ' ') return ScanError::kBAD_STATUS_CODE;  // 4+ digits
-  out.status_code = static_cast<uint16_t>(code);
-  out.reason_phrase = e - b > 11 ? slice(b + 12, e) : slice(e, e);
-  return ScanError::kOK;
-}
-
-ScanError parseRequestLine(const uint8_t* d, uint32_t b, uint32_t e, bool all,
-                           SipMessage& out) noexcept {
-  // Method SP Request-URI SP SIP-Version, single SPs, nothing after.
-  const uint32_t method_end = skipClass(d, b, e, kToken);
-  if (method_end == b || method_end >= e || d[method_end] != ' ') return ScanError::kBAD_START_LINE;
-  const uint32_t uri_begin = method_end + 1;
-  const uint32_t uri_end = findByte(d, uri_begin, e, ' ');
-  if (uri_end >= e) return ScanError::kBAD_START_LINE;
-  // absoluteURI: scheme ":" ... ; rejects "<sip:...>" (RFC 4475 ltgtruri)
-  // and an empty URI from a double SP (lwsstart).
-  if (uri_end == uri_begin || !is(d[uri_begin], kAlpha)) return ScanError::kBAD_START_LINE;
-  const uint32_t scheme_end = skipClass(d, uri_begin, uri_end, kScheme);
-  if (scheme_end >= uri_end || d[scheme_end] != ':') return ScanError::kBAD_START_LINE;
-  if (all && findByte(d, scheme_end, uri_end, '\t') != uri_end) return ScanError::kBAD_START_LINE;
-  const uint32_t version = uri_end + 1;
-  if (e - version >= 4 && eqLower(d + version, "sip/")) {
-    if (e - version < 7 || !eqExact(d + version + 4, "2.0")) {
-      // "SIP/7.0" is a version problem; "SIP/2.0  " (trailing SP, trws) and
-      // "lr SIP/2.0" (LWS in the URI, lwsruri) are not well-formed lines.
-      return ScanError::kBAD_VERSION;
-    }
-    if (e - version != 7) return ScanError::kBAD_START_LINE;
-  } else {
-    return ScanError::kBAD_START_LINE;
-  }
-  out.is_request = true;
-  out.method_token = slice(b, method_end);
-  out.method = methodFromToken(d + b, method_end - b);
-  out.request_uri = slice(uri_begin, uri_end);
-  return ScanError::kOK;
-}
-
 struct Scanner {
   const uint8_t* d;
   uint32_t size;
@@ -190,7 +140,7 @@ struct Scanner {
       }
       case Header::kCSeq: {
         if (repeat(h)) return ScanError::kDUPLICATE_HEADER;
-        const ScanError err = parseCSeq(d, vb, ve, out);
+        const ScanError err = parseCSeq(d, vb, ve, out.cseq_number, out.cseq_method, out.cseq_method_token);
         if (err != ScanError::kOK) return err;
         if (out.is_request && !sameBytes(out.cseq_method_token, out.method_token))
           return ScanError::kCSEQ_METHOD_MISMATCH;
@@ -290,9 +240,14 @@ struct Scanner {
     if (all && mayHaveCtl(d + line.begin, line.end - line.begin) &&
         !ctlOnlyWhereAllowed(d, line.begin, line.end))
       return ScanError::kBAD_CHARACTER;
-    ScanError err = line.end - line.begin >= 4 && eqLower(d + line.begin, "sip/")
-                        ? parseStatusLine(d, line.begin, line.end, out)
-                        : parseRequestLine(d, line.begin, line.end, all, out);
+    StartLine start;
+    ScanError err = parseStartLine(d, line.begin, line.end, all, start);
+    out.is_request = start.is_request;
+    out.method = start.method;
+    out.method_token = start.method_token;
+    out.request_uri = start.request_uri;
+    out.status_code = start.status_code;
+    out.reason_phrase = start.reason_phrase;
     if (err != ScanError::kOK) return err;
     if (!all && (out.found & want) == want) return ScanError::kOK;
     pos = line.next;

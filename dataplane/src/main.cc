@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   options.max_dialogs = config.affinity.max_dialogs;
   options.idle_timeout_s = config.affinity.idle_timeout_s;
   options.after_bye_s = config.affinity.after_bye_s;
+  options.unanswered_ticks = config.unanswered_window_ms * rte_get_tsc_hz() / 1000;
   options.local_down_hold_ms = config.local_down_hold_ms;
   std::string error;
   auto engine = Engine::create(options, error);
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
   pipeline.max_sip_size = config.max_sip_size;
   pipeline.unanswered_ticks = config.unanswered_window_ms * rte_get_tsc_hz() / 1000;
   pipeline.verify_checksums = config.verify_checksums;
+  pipeline.verify_udp_checksum = config.verify_udp_checksum;
   pipeline.frag_max_flows = config.fragments.max_flows;
   pipeline.frag_timeout_ticks = config.fragments.timeout_ms * rte_get_tsc_hz() / 1000;
   engine->setPortIds(port_ids);

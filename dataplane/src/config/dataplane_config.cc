@@ -137,7 +137,8 @@ std::expected<DataplaneConfig, std::string> parseDataplaneConfig(const YAML::Nod
     if (!p.checkKeys(section, "",
                      {"eal_args", "ports", "workers", "rx_queue_size", "tx_queue_size", "burst", "mbufs",
                       "idle_polls", "idle_backoff_us", "affinity", "fragments", "control_socket",
-                      "unanswered_window_ms", "max_sip_size", "local_down_hold_ms", "verify_checksums"}))
+                      "unanswered_window_ms", "max_sip_size", "local_down_hold_ms", "verify_checksums",
+                      "verify_udp_checksum"}))
       return false;
     if (const YAML::Node eal = section["eal_args"]) {
       if (!eal.IsSequence()) return p.fail(eal, "eal_args", "expected a list of strings");
@@ -158,11 +159,14 @@ std::expected<DataplaneConfig, std::string> parseDataplaneConfig(const YAML::Nod
         !p.number(section, "max_sip_size", "", c.max_sip_size, 512, 65507) ||
         !p.number(section, "local_down_hold_ms", "", c.local_down_hold_ms, 0, 3600000))
       return false;
-    if (const YAML::Node v = section["verify_checksums"]) {
-      try {
-        c.verify_checksums = v.as<bool>();
-      } catch (const YAML::Exception&) {
-        return p.fail(v, "verify_checksums", "expected true or false");
+    for (const auto& [key, target] : {std::pair<const char*, bool*>{"verify_checksums", &c.verify_checksums},
+                                      std::pair<const char*, bool*>{"verify_udp_checksum", &c.verify_udp_checksum}}) {
+      if (const YAML::Node v = section[key]) {
+        try {
+          *target = v.as<bool>();
+        } catch (const YAML::Exception&) {
+          return p.fail(v, key, "expected true or false");
+        }
       }
     }
     if (const YAML::Node a = section["affinity"]) {

@@ -66,7 +66,12 @@ struct DataplaneConfig {
   uint32_t unanswered_window_ms = 2000;
   uint32_t max_sip_size = 8192;
   uint32_t local_down_hold_ms = 5000;  // ICMP-marked server stays down locally this long
-  bool verify_checksums = true;
+  bool verify_checksums = true;     // software IPv4/UDP/ICMP checks when the NIC did not
+  // Software UDP checksum check (needs verify_checksums too). false trusts
+  // the UDP checksum unverified when the NIC gave no verdict: the costliest
+  // check (it reads the whole datagram); forwarded checksums stay consistent
+  // (docs/dataplane.md, "Checksums").
+  bool verify_udp_checksum = true;
 };
 
 // Parses and validates `section` (the node under `dataplane:`). Errors name

@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sipsteer::dp {
 
 inline uint16_t load16be(const uint8_t* p) noexcept {
@@ -30,11 +34,32 @@ inline uint16_t foldSum(uint64_t sum) noexcept {
 }
 
 // One's-complement sum of `n` bytes, folded, in network-order semantics.
-// Sums native 32-bit loads and swaps once at the end: the one's-complement
+// Sums native-order words and swaps once at the end: the one's-complement
 // sum is byte-order independent (RFC 1071 section 2(B)). Assumes a
 // little-endian host (x86-64, arm64 as configured by DPDK).
 inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
   uint64_t sum = 0;
+#if defined(__SSE2__)
+  // 32 bytes per step: the 16-bit words are widened to 32-bit lanes (unpack
+  // with zero) and added lane-wise. No carries to track: a lane receives two
+  // words per step, so even a 64 KiB datagram (2048 steps) stays below 2^32.
+  // The scalar version this replaces went through the stack (memcpy into a
+  // word array) and was the hottest part of the UDP check.
+  const __m128i zero = _mm_setzero_si128();
+  __m128i lo = zero, hi = zero;
+  while (n >= 32) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+    lo = _mm_add_epi32(lo, _mm_add_epi32(_mm_unpacklo_epi16(a, zero), _mm_unpacklo_epi16(b, zero)));
+    hi = _mm_add_epi32(hi, _mm_add_epi32(_mm_unpackhi_epi16(a, zero), _mm_unpackhi_epi16(b, zero)));
+    p += 32;
+    n -= 32;
+  }
+  uint32_t lanes[8];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), lo);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + 4), hi);
+  for (uint32_t lane : lanes) sum += lane;
+#else
   // Four independent accumulators of 32-bit words: no carries to track (a
   // 64-bit sum of 32-bit values cannot overflow below 2^32 words) and no
   // dependency chain, so the compiler keeps several adds in flight.
@@ -51,6 +76,7 @@ inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0)
   }
   sum = (s0 & 0xffffffffu) + (s0 >> 32) + (s1 & 0xffffffffu) + (s1 >> 32) + (s2 & 0xffffffffu) + (s2 >> 32) +
         (s3 & 0xffffffffu) + (s3 >> 32);
+#endif
   while (n >= 8) {
     uint32_t a, b;
     std::memcpy(&a, p, 4);

@@ -36,7 +36,7 @@ void parseUdp(const uint8_t* data, uint32_t l4, uint32_t l4_length, const ParseO
   const uint16_t check = load16be(udp + 6);
   if (check == 0 && out.family == SIPSTEER_FAMILY_IPV6)
     return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);  // mandatory in IPv6 (RFC 8200 8.1)
-  if (options.verify_l4_checksum && check != 0) {
+  if (options.verify_l4_checksum && options.verify_udp_checksum && check != 0) {
     const size_t alen = out.family == SIPSTEER_FAMILY_IPV4 ? 4 : 16;
     const uint32_t pseudo = pseudoHeaderSum(out.src.bytes, out.dst.bytes, alen, kProtoUdp, udp_length);
     if (checksumSum(udp, udp_length, pseudo) != 0xffff)

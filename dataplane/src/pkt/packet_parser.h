@@ -27,6 +27,7 @@ enum class PacketKind : uint8_t {
 struct ParseOptions {
   bool verify_ipv4_checksum = true;  // false when the NIC verified it
   bool verify_l4_checksum = true;    // UDP and ICMP; false when the NIC verified it
+  bool verify_udp_checksum = true;   // UDP only, with verify_l4_checksum (config knob)
 };
 
 struct ParsedPacket {

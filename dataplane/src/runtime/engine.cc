@@ -51,6 +51,12 @@ std::unique_ptr<Engine> Engine::create(const EngineOptions& options, std::string
     }
     e->counters_.push_back(c);
   }
+  e->sweep_counters_ = static_cast<WorkerCounters*>(
+      rte_zmalloc((options.name + "_sweep_counters").c_str(), sizeof(WorkerCounters), 64));
+  if (e->sweep_counters_ == nullptr) {
+    error = "cannot allocate the sweep's counters";
+    return nullptr;
+  }
   e->active_dialogs_.assign(kMaxServerSlots, 0);
   e->active_dialogs_run_.assign(kMaxServerSlots, 0);
   return e;
@@ -61,6 +67,7 @@ Engine::~Engine() {
   delete flows_;
   if (events_ != nullptr) rte_ring_free(events_);
   for (WorkerCounters* c : counters_) rte_free(c);
+  rte_free(sweep_counters_);
   rte_free(qsbr_);
 }
 
@@ -117,8 +124,10 @@ std::vector<uint8_t> Engine::counters() {
     for (const RtServer& s : t->servers()) servers.push_back({s.server_id, s.counter_slot});
   }
   const uint64_t uptime_ns = (rte_rdtsc() - start_tsc_) * 1'000'000'000ull / tsc_hz_;
-  return serializeCounters({counters_.data(), counters_.size()}, generation(), uptime_ns, port_ids_, vip_count,
-                           servers, active_dialogs_);
+  std::vector<const WorkerCounters*> blocks(counters_.begin(), counters_.end());
+  blocks.push_back(sweep_counters_);
+  return serializeCounters({blocks.data(), blocks.size()}, generation(), uptime_ns, port_ids_, vip_count, servers,
+                           active_dialogs_);
 }
 
 void Engine::drainEvents(std::vector<sipsteer_event>& out) {
@@ -142,19 +151,26 @@ void Engine::drainEvents(std::vector<sipsteer_event>& out) {
   }
 }
 
-void Engine::tick() {
-  const uint64_t now = rte_rdtsc();
+void Engine::tick() { tickAt(rte_rdtsc()); }
+
+void Engine::tickAt(uint64_t now) {
   for (auto it = down_marks_.begin(); it != down_marks_.end();)
     it = it->second <= now ? down_marks_.erase(it) : std::next(it);
   const RuntimeTable* t = slot_->current();
   FlowTable::SweepStats stats;
   const bool wrapped = flows_->sweep(
       now, options_.idle_timeout_s * tsc_hz_, options_.after_bye_s * tsc_hz_, options_.sweep_budget,
-      [&](const FlowEntry& e) {
+      [&](FlowEntry& e) {
         if (t == nullptr) return;
         const int index = t->serverById(loadRelaxed(e.server_id));
-        if (index >= 0 && t->servers()[index].counter_slot < kMaxServerSlots)
-          ++active_dialogs_run_[t->servers()[index].counter_slot];
+        if (index < 0 || t->servers()[index].counter_slot >= kMaxServerSlots) return;
+        const uint16_t slot = t->servers()[index].counter_slot;
+        ++active_dialogs_run_[slot];
+        // Requests nobody answered are found here, bounded by the sweep
+        // budget and off the per-packet path, instead of only when the
+        // dialog's next request happens to arrive.
+        if (claimUnanswered(e, now, options_.unanswered_ticks))
+          bump(sweep_counters_->servers[slot][SIPSTEER_SERVER_UNANSWERED]);
       },
       stats);
   if (wrapped) {

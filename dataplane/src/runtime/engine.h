@@ -28,6 +28,9 @@ struct EngineOptions {
   uint32_t after_bye_s = 32;
   uint32_t local_down_hold_ms = 5000;
   uint32_t sweep_budget = 16384;  // flow entries examined per tick
+  // TSC ticks a request may wait for a response before the sweep counts it
+  // unanswered (the pipeline's unanswered_ticks); 0 = the sweep does not look.
+  uint64_t unanswered_ticks = 0;
 };
 
 class Engine final : public ControlHandler {
@@ -53,6 +56,11 @@ class Engine final : public ControlHandler {
   std::vector<uint8_t> counters() override;
   void drainEvents(std::vector<sipsteer_event>& out) override;
   void tick() override;
+  // tick() at an explicit TSC value (tests inject the clock).
+  void tickAt(uint64_t now_tsc);
+  // Counters the control thread's sweep bumps (unanswered requests found by
+  // the sweep); summed with the workers' in counters().
+  const WorkerCounters& sweepCounters() const noexcept { return *sweep_counters_; }
 
  private:
   Engine() = default;
@@ -65,6 +73,7 @@ class Engine final : public ControlHandler {
   std::unique_ptr<SlotRegistry> registry_;
   rte_ring* events_ = nullptr;
   std::vector<WorkerCounters*> counters_;
+  WorkerCounters* sweep_counters_ = nullptr;
   std::vector<uint16_t> port_ids_;
   std::function<void(const RuntimeTable&)> resolver_;
   std::vector<sipsteer_event> local_events_;

@@ -110,7 +110,7 @@ FlowEntry* FlowTable::insert(uint64_t key, bool* is_new) noexcept {
 }
 
 bool FlowTable::sweep(uint64_t now_tsc, uint64_t idle_ticks, uint64_t closing_ticks, uint32_t budget,
-                      const std::function<void(const FlowEntry&)>& visit, SweepStats& stats) {
+                      const std::function<void(FlowEntry&)>& visit, SweepStats& stats) {
   bool wrapped = false;
   for (uint32_t n = 0; n < budget; ++n) {
     FlowEntry& e = entries_[sweep_cursor_];

@@ -56,6 +56,20 @@ inline void storeRelaxed(T& field, T value) noexcept {
   __atomic_store_n(&field, value, __ATOMIC_RELAXED);
 }
 
+// Control thread (the periodic sweep): true, exactly once per overdue
+// request, if the dialog's oldest unanswered request has waited longer than
+// `window` ticks at `now`; it then clears pending_since so that neither the
+// sweep nor the worker's lazy check (Pipeline::toServer) counts it again.
+// The clear is a compare-and-swap: if a worker moved pending_since meanwhile
+// (a response cleared it, or it counted the request itself and restarted
+// the window), the worker's value stands and nothing is counted here.
+inline bool claimUnanswered(FlowEntry& e, uint64_t now, uint64_t window) noexcept {
+  uint64_t pending = loadRelaxed(e.pending_since);
+  if (window == 0 || pending == 0 || now <= pending || now - pending <= window) return false;
+  return __atomic_compare_exchange_n(&e.pending_since, &pending, uint64_t{0}, false, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED);
+}
+
 class FlowTable {
  public:
   // `capacity` dialogs; `qsbr` is the workers' RCU variable, used to reclaim
@@ -87,14 +101,14 @@ class FlowTable {
 
   // Control thread: examines up to `budget` positions from where the last
   // call stopped and deletes entries idle for longer than their timeout.
-  // `visit` sees every live entry (for gauges). Returns true when a full
+  // `visit` sees every live entry (gauges, claimUnanswered). Returns true when a full
   // pass over the table ended in this call.
   struct SweepStats {
     uint64_t expired = 0;
     uint64_t live = 0;
   };
   bool sweep(uint64_t now_tsc, uint64_t idle_ticks, uint64_t closing_ticks, uint32_t budget,
-             const std::function<void(const FlowEntry&)>& visit, SweepStats& stats);
+             const std::function<void(FlowEntry&)>& visit, SweepStats& stats);
 
   uint32_t capacity() const noexcept { return capacity_; }
   uint32_t positions() const noexcept { return positions_; }

@@ -20,8 +20,10 @@ std::span<const uint8_t> payloadOf(const uint8_t* frame, const ParsedPacket& p) 
   return {frame + p.payload_offset, p.payload_length};
 }
 
-uint64_t callIdHash(const RuntimeTable& table, std::span<const uint8_t> sip, const sip::SipMessage& msg) noexcept {
-  const uint64_t h = core::hashCallId(table.hashKey(), sip.subspan(msg.call_id.offset, msg.call_id.length));
+uint64_t callIdHash(const RuntimeTable& table, std::span<const uint8_t> sip, const sip::SteeringFields& msg) noexcept {
+  // Inline SipHash-2-4: the same value as core::hashCallId (libsodium),
+  // without the library call (its rounds overlap with the burst's other work).
+  const uint64_t h = core::hashCallIdInline(table.hashKey(), sip.subspan(msg.call_id.offset, msg.call_id.length));
   return h == 0 ? 1 : h;  // 0 marks an unused flow entry
 }
 
@@ -132,6 +134,7 @@ void Pipeline::stage(rte_mbuf* m, Staged& s, const RuntimeTable* table) noexcept
       config_.verify_checksums && (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   options.verify_l4_checksum =
       config_.verify_checksums && (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+  options.verify_udp_checksum = config_.verify_udp_checksum;
   parsePacket(frame, rte_pktmbuf_data_len(m), options, s.p);
   if (s.p.kind != PacketKind::kUdp || table == nullptr) return;
   s.steer = stageSip(frame, s.p, *table, s.sip);
@@ -147,9 +150,8 @@ bool Pipeline::stageSip(const uint8_t* frame, const ParsedPacket& p, const Runti
     return true;
   }
   const auto sip = payloadOf(frame, p);
-  sip::ScanOptions scan_options;
-  scan_options.want = sip::kWantCallId | sip::kWantCSeq;
-  const sip::ScanError error = sip::scan(sip, ctx.msg, scan_options);
+  // Only what steering reads: Call-ID, and CSeq for responses.
+  const sip::ScanError error = sip::scanForSteering(sip, ctx.msg);
   if (error != sip::ScanError::kOK) {
     ctx.drop = SIPSTEER_DROP_SIP_MALFORMED + 1;
     ctx.sip_error = static_cast<uint8_t>(error);
@@ -210,7 +212,7 @@ Pipeline::Verdict Pipeline::toServer(rte_mbuf* m, uint8_t* frame, const ParsedPa
                                      const RuntimeTable& table, uint64_t now) noexcept {
   const int vip_index = ctx.vip;
   const RtVip& vip = table.vips()[vip_index];
-  const sip::SipMessage& msg = ctx.msg;
+  const sip::SteeringFields& msg = ctx.msg;
   uint8_t client_mac[6];
   std::memcpy(client_mac, frame + 6, 6);
   const bool request = msg.is_request;
@@ -294,7 +296,7 @@ Pipeline::Verdict Pipeline::toServer(rte_mbuf* m, uint8_t* frame, const ParsedPa
 Pipeline::Verdict Pipeline::fromServer(uint8_t* frame, const ParsedPacket& p, const SipContext& ctx,
                                        const RuntimeTable& table, uint64_t now) noexcept {
   const RtServer& srv = table.servers()[ctx.server];
-  const sip::SipMessage& msg = ctx.msg;
+  const sip::SteeringFields& msg = ctx.msg;
   FlowEntry* entry = shared_.flows->entryAt(ctx.position, ctx.hash);
   uint16_t vip = kNoIndex;
   if (entry != nullptr) {
@@ -398,6 +400,7 @@ Pipeline::Verdict Pipeline::handleFragment(rte_mbuf* m, const ParsedPacket& p, u
   ParseOptions options;
   options.verify_ipv4_checksum = false;
   options.verify_l4_checksum = config_.verify_checksums;
+  options.verify_udp_checksum = config_.verify_udp_checksum;
   ParsedPacket whole_p;
   parsePacket(scratch_, length, options, whole_p);
   Verdict verdict = Verdict::kDrop;

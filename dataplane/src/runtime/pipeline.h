@@ -51,6 +51,7 @@ struct PipelineConfig {
   uint32_t max_sip_size = 8192;  // bytes of UDP payload
   uint64_t unanswered_ticks = 0;  // TSC ticks a request may wait for a response
   bool verify_checksums = true;   // software check when the NIC did not
+  bool verify_udp_checksum = true;  // ... of UDP too (with verify_checksums)
   uint32_t frag_max_flows = 0;     // fragment sets reassembled at once; 0 = drop fragments
   uint64_t frag_timeout_ticks = 0;  // TSC ticks a fragment set may take to complete
 };
@@ -80,7 +81,7 @@ class Pipeline {
  private:
   // What the first pass over a burst learnt about a SIP packet.
   struct SipContext {
-    sip::SipMessage msg;
+    sip::SteeringFields msg;
     uint64_t hash = 0;
     int32_t position = -1;   // flow-table position (bulk lookup), -1 = miss
     int16_t vip = -1;        // destination VIP, or

@@ -19,10 +19,10 @@ namespace {
 
 void steerLike(const uint8_t* data, size_t size, const ParsedPacket& p) {
   const std::span<const uint8_t> sip(data + p.payload_offset, p.payload_length);
-  sip::SipMessage msg;
-  sip::ScanOptions fast;
-  fast.want = sip::kWantCallId | sip::kWantCSeq;
-  if (sip::scan(sip, msg, fast) != sip::ScanError::kOK) return;
+  // What the pipeline's first pass does since scanForSteering replaced the
+  // Call-ID|CSeq mask.
+  sip::SteeringFields msg;
+  if (sip::scanForSteering(sip, msg) != sip::ScanError::kOK) return;
   uint8_t reply[8192];
   const size_t n = buildServiceUnavailable(sip, 30, 0x1234, reply, sizeof reply);
   sip::SipMessage full;
@@ -44,9 +44,11 @@ void steerLike(const uint8_t* data, size_t size, const ParsedPacket& p) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 65535) return 0;
   ParsedPacket p;
-  for (int offload = 0; offload < 2; ++offload) {
+  // 0: software checks, 1: NIC verified everything, 2: verify_udp_checksum off.
+  for (int offload = 0; offload < 3; ++offload) {
     ParseOptions options;
-    options.verify_ipv4_checksum = options.verify_l4_checksum = offload == 0;
+    options.verify_ipv4_checksum = options.verify_l4_checksum = offload != 1;
+    options.verify_udp_checksum = offload != 2;
     parsePacket(data, static_cast<uint32_t>(size), options, p);
     switch (p.kind) {
       case PacketKind::kUdp:

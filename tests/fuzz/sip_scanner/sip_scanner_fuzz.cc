@@ -1,5 +1,5 @@
-// Fuzz target: whatever the bytes, scan() and HeaderCursor stay inside the
-// input, report consistent results, and agree with each other.
+// Fuzz target: whatever the bytes, scan(), scanForSteering() and HeaderCursor
+// stay inside the input, report consistent results, and agree with each other.
 #include <sipsteer/core/sip_scanner.h>
 
 #include <cstddef>
@@ -82,6 +82,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(false);  // a message valid as a whole cannot fail a partial scan
     }
   }
+  // The fast path's entry: in bounds, a known verdict, and on a message the
+  // full scan accepts, the same fields.
+  SteeringFields f;
+  const ScanError steer_err = scanForSteering(message, f);
+  check(static_cast<unsigned>(steer_err) < SIPSTEER_SIP_ERROR_COUNT);
+  checkSlice(f.call_id, size);
+  if (steer_err == ScanError::kOK) {
+    check(!f.call_id.empty());
+    check(f.is_request ? f.status_code == 0 : (f.status_code >= 100 && f.status_code <= 699));
+  }
+  if (all_err == ScanError::kOK) {
+    check(steer_err == ScanError::kOK);
+    check(f.call_id.offset == all.call_id.offset && f.call_id.length == all.call_id.length);
+    check(f.is_request == all.is_request && f.method == all.method && f.status_code == all.status_code);
+    if (!f.is_request) check(f.cseq_method == all.cseq_method && f.cseq_number == all.cseq_number);
+  }
+
   ScanOptions tight;
   tight.max_header_lines = 3;
   tight.max_line_length = 40;

@@ -3,8 +3,10 @@
 #include <sipsteer/core/callid_hash.h>
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -120,6 +122,41 @@ TEST(CallIdHashTest, ParseRejectsMalformedKeysAndLeavesOutputAlone) {
     HashKey out = before;
     EXPECT_FALSE(parseHashKey(bad, out)) << bad;
     EXPECT_EQ(out, before) << bad;
+  }
+}
+
+// The inline SipHash (sipsteer/core/siphash.h) the fast path uses must be
+// bit-for-bit the libsodium one that hashCallId wraps: the BPF programs and
+// other appliances of a cluster hash the same Call-ID to the same value.
+TEST(CallIdHashTest, InlineSipHashMatchesReferenceVectorsAndLibsodium) {
+  const HashKey key = referenceKey();
+  std::vector<uint8_t> message;
+  for (size_t n = 0; n < 64; ++n) {
+    const uint64_t inline_hash = hashCallIdInline(key, message);
+    EXPECT_EQ(__builtin_bswap64(inline_hash), kReferenceBytes[n]) << "message length " << n;
+    unsigned char sodium[crypto_shorthash_BYTES];
+    crypto_shorthash(sodium, message.data(), message.size(), key.bytes.data());
+    uint64_t sodium_value;
+    std::memcpy(&sodium_value, sodium, 8);
+    EXPECT_EQ(inline_hash, sodium_value) << "message length " << n;
+    message.push_back(static_cast<uint8_t>(n));
+  }
+}
+
+TEST(CallIdHashTest, InlineSipHashMatchesLibsodiumOnRandomInput) {
+  std::mt19937_64 random(20261121);  // fixed seed: a failure reproduces
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<size_t> length(0, 300);
+  for (int round = 0; round < 5000; ++round) {
+    HashKey key;
+    for (auto& b : key.bytes) b = static_cast<uint8_t>(byte(random));
+    // Start at an odd offset half the time: the inline version reads
+    // unaligned 8-byte words.
+    std::vector<uint8_t> buffer(length(random) + 1);
+    for (auto& b : buffer) b = static_cast<uint8_t>(byte(random));
+    const std::span<const uint8_t> message(buffer.data() + (round & 1), buffer.size() - 1);
+    ASSERT_EQ(hashCallIdInline(key, message), hashCallId(key, message))
+        << "round " << round << " length " << message.size();
   }
 }
 

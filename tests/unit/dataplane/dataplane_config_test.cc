@@ -53,6 +53,27 @@ dataplane:
   EXPECT_EQ(c->ports[1].line, 15);
 }
 
+TEST(DataplaneConfigTest, ChecksumKnobs) {
+  auto c = parse("pools: []\n");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_TRUE(c->verify_checksums);
+  EXPECT_TRUE(c->verify_udp_checksum);
+  c = parse("dataplane:\n  verify_udp_checksum: false\n");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_TRUE(c->verify_checksums);
+  EXPECT_FALSE(c->verify_udp_checksum);
+  c = parse("dataplane:\n  verify_checksums: false\n  verify_udp_checksum: true\n");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_FALSE(c->verify_checksums);
+  EXPECT_TRUE(c->verify_udp_checksum);
+  c = parse("dataplane:\n  workers: 1\n  verify_udp_checksum: sometimes\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error(), "test.yaml:3: dataplane.verify_udp_checksum: expected true or false");
+  c = parse("dataplane:\n  verify_checksums: [1]\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error(), "test.yaml:2: dataplane.verify_checksums: expected true or false");
+}
+
 TEST(DataplaneConfigTest, ErrorsNameFileLineAndKey) {
   auto c = parse("dataplane:\n  workers: 2\n  affinity:\n    max_dialog: 5\n");
   ASSERT_FALSE(c.has_value());

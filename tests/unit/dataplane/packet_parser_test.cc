@@ -110,6 +110,31 @@ TEST(PacketParserTest, BadUdpChecksumBothFamilies) {
   }
 }
 
+TEST(PacketParserTest, UdpChecksumKnobSkipsOnlyTheUdpCheck) {
+  ParseOptions trust_udp;
+  trust_udp.verify_udp_checksum = false;
+  for (UdpFrameSpec s : {spec4(), spec6()}) {
+    s.corrupt_udp_checksum = true;
+    const ParsedPacket p = parse(testing::udpFrame(s, kSip), trust_udp);
+    EXPECT_EQ(p.kind, PacketKind::kUdp) << "a wrong UDP checksum is not looked at";
+    s.corrupt_udp_checksum = false;
+    s.corrupt_ip_checksum = s.dst.family == 4;
+    if (s.corrupt_ip_checksum) {
+      EXPECT_EQ(parse(testing::udpFrame(s, kSip), trust_udp).drop_reason, SIPSTEER_DROP_IP_BAD_CHECKSUM);
+    }
+  }
+  // A zero UDP checksum is malformed in IPv6 whatever the knob says.
+  Bytes zero = testing::udpFrame(spec6(), kSip);
+  zero[14 + 40 + 6] = 0;
+  zero[14 + 40 + 7] = 0;
+  EXPECT_EQ(parse(zero, trust_udp).drop_reason, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
+  // ICMP errors are still verified: they change liveness.
+  const UdpFrameSpec s = spec4();
+  Bytes icmp = testing::icmpUnreachableFrame({}, {}, s.dst, s.src, 3, testing::udpFrame(s, kSip));
+  icmp[34 + 2] ^= 1;
+  EXPECT_EQ(parse(icmp, trust_udp).drop_reason, SIPSTEER_DROP_ICMP_MALFORMED);
+}
+
 TEST(PacketParserTest, Ipv4UdpWithoutChecksumIsAccepted) {
   UdpFrameSpec s = spec4();
   s.udp_checksum = false;

@@ -119,16 +119,19 @@ void PipelineFixture::learnServerMacs(const core::TableSpec& spec) {
   }
 }
 
-std::vector<Sent> PipelineFixture::send(const Bytes& frame, uint16_t rx_port) {
-  return sendBurst({frame}, rx_port);
+std::vector<Sent> PipelineFixture::send(const Bytes& frame, uint16_t rx_port, uint64_t rx_ol_flags) {
+  return sendBurst({frame}, rx_port, rx_ol_flags);
 }
 
-std::vector<Sent> PipelineFixture::sendBurst(const std::vector<Bytes>& frames, uint16_t rx_port) {
+std::vector<Sent> PipelineFixture::sendBurst(const std::vector<Bytes>& frames, uint16_t rx_port,
+                                             uint64_t rx_ol_flags) {
   std::vector<rte_mbuf*> burst;
   for (const Bytes& frame : frames) {
     rte_mbuf* m = toMbuf(frame);
     EXPECT_NE(m, nullptr) << "frame of " << frame.size() << " bytes does not fit an mbuf";
-    if (m != nullptr) burst.push_back(m);
+    if (m == nullptr) continue;
+    m->ol_flags |= rx_ol_flags;
+    burst.push_back(m);
   }
   auto tx = std::make_unique<TxBatch>();
   for (auto& c : tx->count) c = 0;

@@ -53,9 +53,10 @@ class PipelineFixture : public ::testing::Test {
   // Learns the MAC of every server of the spec as if they answered ARP/ND.
   void learnServerMacs(const core::TableSpec& spec);
 
-  std::vector<Sent> send(const Bytes& frame, uint16_t rx_port = 0);
+  // `rx_ol_flags` is what the NIC would set on each mbuf (RTE_MBUF_F_RX_*).
+  std::vector<Sent> send(const Bytes& frame, uint16_t rx_port = 0, uint64_t rx_ol_flags = 0);
   // One burst of several frames (the pipeline's two-pass path).
-  std::vector<Sent> sendBurst(const std::vector<Bytes>& frames, uint16_t rx_port = 0);
+  std::vector<Sent> sendBurst(const std::vector<Bytes>& frames, uint16_t rx_port = 0, uint64_t rx_ol_flags = 0);
   sipsteer::testing::UdpFrameSpec clientFrame(uint8_t family, uint16_t sport = 5062) const;
   uint64_t drops(sipsteer_drop_reason r) const { return counters_->drops[r]; }
   uint64_t serverCounter(uint32_t server_id, sipsteer_server_counter c);

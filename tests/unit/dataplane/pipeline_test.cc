@@ -1,4 +1,5 @@
 // The pipeline on synthetic mbufs: steering, affinity, rewrite, 503, drops.
+#include <rte_mbuf.h>
 #include <sipsteer/core/callid_hash.h>
 
 #include <map>
@@ -271,6 +272,55 @@ TEST_P(PipelineTest, MalformedSipIsCountedByReason) {
   r.body = std::string(1200, 'b');
   EXPECT_TRUE(send(udpFrame(clientFrame(family()), sipRequest(r))).empty());
   EXPECT_EQ(drops(SIPSTEER_DROP_SIP_TOO_LARGE), 1u);
+}
+
+// RX checksum offload: the NIC's verdict wins; without one, the software
+// check runs unless switched off. What leaves is always the incoming
+// checksum updated incrementally, so a corrupted datagram stays detectably
+// corrupted for the server even when nobody here verified it.
+TEST_P(PipelineTest, ChecksumOffloadFlagsAndTheUdpKnob) {
+  start(SIPSTEER_MODE_NAT);
+  auto corrupted = clientFrame(family());
+  corrupted.corrupt_udp_checksum = true;
+  SipRequestSpec r;
+  r.call_id = "checksums";
+  const Bytes bad = udpFrame(corrupted, sipRequest(r));
+  const Bytes good = request("checksums");
+
+  // No NIC verdict, software check on: dropped.
+  EXPECT_TRUE(send(bad).empty());
+  EXPECT_EQ(drops(SIPSTEER_DROP_UDP_BAD_CHECKSUM), 1u);
+  // NIC says bad: dropped without looking.
+  EXPECT_TRUE(send(good, 0, RTE_MBUF_F_RX_L4_CKSUM_BAD).empty());
+  EXPECT_EQ(drops(SIPSTEER_DROP_UDP_BAD_CHECKSUM), 2u);
+  if (family() == 4) {
+    EXPECT_TRUE(send(good, 0, RTE_MBUF_F_RX_IP_CKSUM_BAD).empty());
+    EXPECT_EQ(drops(SIPSTEER_DROP_IP_BAD_CHECKSUM), 1u);
+  }
+  // NIC says good: trusted (the software check would have dropped it), and
+  // the forwarded checksum is still wrong, i.e. the corruption stays visible.
+  auto out = send(bad, 0, RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+  ASSERT_EQ(out.size(), 1u);
+  auto d = sipsteer::testing::decodeFrame(out[0].frame);
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_NE(serverNumber(d), 0) << "steered to a server";
+  EXPECT_FALSE(d.l4_checksum_ok);
+  EXPECT_TRUE(d.ip_checksum_ok);
+
+  // verify_udp_checksum: false, no NIC verdict: forwarded unverified, with
+  // the same guarantee; a correct datagram leaves with a correct checksum.
+  config_.verify_udp_checksum = false;
+  pipeline_ = std::make_unique<Pipeline>(config_, PipelineShared{slot_.get(), flows_, neighbours_.get(), events_},
+                                         counters_);
+  out = send(bad);
+  ASSERT_EQ(out.size(), 1u);
+  d = sipsteer::testing::decodeFrame(out[0].frame);
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_FALSE(d.l4_checksum_ok);
+  forward(good);  // checks ip_checksum_ok and l4_checksum_ok
+  // The NIC's "bad" still drops.
+  EXPECT_TRUE(send(good, 0, RTE_MBUF_F_RX_L4_CKSUM_BAD).empty());
+  EXPECT_EQ(drops(SIPSTEER_DROP_UDP_BAD_CHECKSUM), 3u);
 }
 
 TEST_P(PipelineTest, UnresolvedServerMacIsNoNeighbour) {

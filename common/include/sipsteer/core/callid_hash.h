@@ -6,6 +6,8 @@
 // tests hold both to the same vectors.
 #pragma once
 
+#include <sipsteer/core/siphash.h>
+
 #include <array>
 #include <cstdint>
 #include <span>
@@ -22,6 +24,12 @@ struct HashKey {
 // SipHash-2-4 of `call_id` under `key`, as a little-endian 64-bit value.
 uint64_t hashCallId(const HashKey& key, std::span<const uint8_t> call_id) noexcept;
 uint64_t hashCallId(const HashKey& key, std::string_view call_id) noexcept;
+
+// The same value as hashCallId, computed inline (sipsteer/core/siphash.h)
+// instead of through libsodium: what the fast path calls per packet.
+inline uint64_t hashCallIdInline(const HashKey& key, std::span<const uint8_t> call_id) noexcept {
+  return siphash24(key.bytes.data(), call_id.data(), call_id.size());
+}
 
 // Maps a 64-bit hash onto [0, ring_size) without a division (Lemire):
 // uses the high 32 bits, so it is independent of the low bits the affinity

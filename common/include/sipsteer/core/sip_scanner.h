@@ -154,6 +154,42 @@ struct SipMessage {
 ScanError scan(std::span<const uint8_t> message, SipMessage& out,
                const ScanOptions& options = {}) noexcept;
 
+// What the fast path needs to steer a message (dataplane/src/runtime/
+// pipeline.cc): request or response, the request method (ACK expects no
+// answer, BYE shortens the affinity), the status code and the CSeq method of
+// a response (a final answer to INVITE confirms or ends the dialog), and the
+// Call-ID (the affinity key).
+struct SteeringFields {
+  bool is_request = false;
+  Method method = Method::kUnknown;       // requests
+  uint16_t status_code = 0;               // responses: 100..699
+  Method cseq_method = Method::kUnknown;  // responses only
+  uint32_t cseq_number = 0;               // responses only
+  Slice call_id;                          // value, surrounding whitespace trimmed
+};
+
+// The fast path's entry point: finds exactly the SteeringFields and stops.
+// Same safety contract as scan() (bounded, allocation-free, never reads
+// outside `message`), and on a message scan() with kWantAll accepts it
+// returns kOK with the same values. It checks less than scan() does:
+//  - the start line is parsed and validated as scan() does (early exit);
+//  - requests: the scan stops at the first Call-ID line; CSeq is not read
+//    (scan() with kWantCSeq would also check that its method matches the
+//    request's; the fast path only needs the start line's method);
+//  - responses: it stops once Call-ID and CSeq are both found;
+//  - lines whose first byte cannot start "Call-ID"/"i" (or "CSeq") are
+//    skipped at the cost of finding their LF: no length, name or folding
+//    checks on them; a continuation line (leading SP/HTAB) is not counted;
+//  - limits: more than ScanOptions{}.max_header_lines header lines before
+//    the wanted ones is kTOO_MANY_HEADERS, a start line or wanted line
+//    longer than ScanOptions{}.max_line_length is kLINE_TOO_LONG.
+// Errors: those of the start line, kEMPTY, kTOO_LARGE, kTRUNCATED (no LF
+// ends a needed line), kBAD_HEADER_LINE (first header line starts with
+// WSP, or a wanted name without a colon), kNO_CALL_ID (empty value, or the
+// blank line reached without one), kBAD_CSEQ (responses: malformed, or the
+// blank line reached without one).
+ScanError scanForSteering(std::span<const uint8_t> message, SteeringFields& out) noexcept;
+
 // One header line as iterated by HeaderCursor.
 struct HeaderLine {
   Slice name;   // header name as sent ("Call-ID", "i", ...)

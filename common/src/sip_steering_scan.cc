@@ -1,0 +1,112 @@
+// scanForSteering: the fast path's scanner entry (contract in sip_scanner.h).
+// It walks the header section from LF to LF and looks at one byte per line,
+// the first of the next line; only a line that may be Call-ID (or, for a
+// response, CSeq) is framed as a whole (folds included) and parsed. The
+// general scan() frames and checks every line it passes, and fills a
+// SipMessage five times the size of SteeringFields.
+#include <sipsteer/core/sip_scanner.h>
+
+#include "sip_chars.h"
+#include "sip_header_values.h"
+#include "sip_start_line.h"
+
+namespace sipsteer::sip {
+namespace {
+
+using namespace detail;
+
+constexpr ScanOptions kLimits{};
+
+// Call-ID ("Call-ID" or compact "i") or CSeq at `p`, a line of `len` bytes:
+// the name must be followed by ':' or WSP, as in scan().
+enum class Wanted : uint8_t { kNone, kCallId, kCSeq };
+
+Wanted matchWanted(const uint8_t* p, uint32_t len, uint32_t& name_len) noexcept {
+  auto ends = [&](uint32_t n) { return len > n && (p[n] == ':' || p[n] == ' ' || p[n] == '\t'); };
+  switch (p[0] | 0x20) {
+    case 'i':
+      name_len = 1;
+      return ends(1) ? Wanted::kCallId : Wanted::kNone;
+    case 'c':
+      if (ends(7) && eqLower(p, "call-id")) {
+        name_len = 7;
+        return Wanted::kCallId;
+      }
+      if (ends(4) && eqLower(p, "cseq")) {
+        name_len = 4;
+        return Wanted::kCSeq;
+      }
+      return Wanted::kNone;
+    default: return Wanted::kNone;
+  }
+}
+
+}  // namespace
+
+ScanError scanForSteering(std::span<const uint8_t> message, SteeringFields& out) noexcept {
+  out = SteeringFields{};
+  if (message.size() > 65535) return ScanError::kTOO_LARGE;
+  const uint8_t* d = message.data();
+  const auto size = static_cast<uint32_t>(message.size());
+  uint32_t pos = 0;
+  while (pos < size && (d[pos] == '\r' || d[pos] == '\n')) ++pos;
+  if (pos == size) return ScanError::kEMPTY;
+
+  LfFinder lf(d, size);
+  Line line;
+  if (!readLine(lf, d, size, pos, false, line)) return ScanError::kTRUNCATED;
+  if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
+  StartLine start;
+  const ScanError start_error = parseStartLine(d, line.begin, line.end, false, start);
+  if (start_error != ScanError::kOK) return start_error;
+  out.is_request = start.is_request;
+  out.method = start.method;
+  out.status_code = start.status_code;
+
+  // Bit 0: Call-ID still missing; bit 1: CSeq still missing (responses).
+  uint32_t missing = out.is_request ? 1u : 3u;
+  pos = line.next;
+  uint32_t lines = 0;
+  for (;;) {
+    if (pos >= size) return ScanError::kTRUNCATED;
+    const uint8_t first = d[pos];
+    if (first == '\n' || (first == '\r' && pos + 1 < size && d[pos + 1] == '\n'))
+      return (missing & 1u) ? ScanError::kNO_CALL_ID : ScanError::kBAD_CSEQ;  // blank line
+    if (is(first, kWsp)) {
+      // Only the first header line cannot be a continuation.
+      if (lines == 0) return ScanError::kBAD_HEADER_LINE;
+    } else if (++lines > kLimits.max_header_lines) {
+      return ScanError::kTOO_MANY_HEADERS;
+    }
+    const uint32_t lower = first | 0x20u;
+    if (lower != 'c' && lower != 'i') {
+      const uint32_t e = lf.find(pos);
+      if (e >= size) return ScanError::kTRUNCATED;
+      pos = e + 1;
+      continue;
+    }
+    if (!readLine(lf, d, size, pos, true, line)) return ScanError::kTRUNCATED;
+    pos = line.next;
+    uint32_t name_len = 0;
+    const Wanted w = matchWanted(d + line.begin, line.end - line.begin, name_len);
+    if (w == Wanted::kNone || (w == Wanted::kCSeq && !(missing & 2u))) continue;
+    if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
+    const uint32_t colon = skipClass(d, line.begin + name_len, line.end, kWsp);
+    if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
+    if (w == Wanted::kCallId) {
+      const uint32_t b = skipLws(d, colon + 1, line.end);
+      const uint32_t e = trimLwsBack(d, b, line.end);
+      if (b == e) return ScanError::kNO_CALL_ID;
+      out.call_id = {static_cast<uint16_t>(b), static_cast<uint16_t>(e - b)};
+      missing &= ~1u;
+    } else {
+      Slice token;
+      const ScanError err = parseCSeq(d, colon + 1, line.end, out.cseq_number, out.cseq_method, token);
+      if (err != ScanError::kOK) return err;
+      missing &= ~2u;
+    }
+    if (missing == 0) return ScanError::kOK;
+  }
+}
+
+}  // namespace sipsteer::sip
