@@ -74,6 +74,9 @@ std::expected<void, std::string> DataplaneClient::sendAll(const std::vector<uint
 std::expected<void, std::string> DataplaneClient::publish(std::span<const uint8_t> blob,
                                                           uint64_t generation) {
   if (fd_ < 0) return std::unexpected("not connected to " + path_);
+  if (blob.size() > SIPSTEER_PROTO_MAX_PAYLOAD)
+    return std::unexpected("table generation " + std::to_string(generation) + " is " + std::to_string(blob.size()) +
+                           " bytes, over the protocol limit of " + std::to_string(SIPSTEER_PROTO_MAX_PAYLOAD));
   Nanos start = clock_.now();
   auto sent = sendAll(encodeMessage(SIPSTEER_MSG_TABLE, ++seq_, blob));
   if (!sent) {

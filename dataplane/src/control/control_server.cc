@@ -94,6 +94,7 @@ void ControlServer::acceptClient() {
 bool ControlServer::sendMessage(uint16_t type, uint32_t seq, std::span<const uint8_t> payload) {
   if (client_ < 0) return false;
   const std::vector<uint8_t> out = core::encodeProtoMessage(type, seq != 0 ? seq : ++seq_, payload);
+  if (out.empty()) return false;  // over the protocol limit; never the case for what the dataplane sends
   if (!writeAll(client_, out.data(), out.size())) {
     closeClient();
     return false;

@@ -44,6 +44,14 @@ TEST(ProtoFrameTest, WaitsForTheWholePayload) {
   EXPECT_EQ(got->payload, payload);
 }
 
+TEST(ProtoFrameTest, NeverEncodesWhatEveryReaderWouldRefuse) {
+  const std::vector<uint8_t> too_big(SIPSTEER_PROTO_MAX_PAYLOAD + 1, 0);
+  EXPECT_TRUE(encodeProtoMessage(SIPSTEER_MSG_TABLE, 1, too_big).empty());
+  const std::vector<uint8_t> at_limit(SIPSTEER_PROTO_MAX_PAYLOAD, 0);
+  EXPECT_EQ(encodeProtoMessage(SIPSTEER_MSG_TABLE, 1, at_limit).size(),
+            sizeof(sipsteer_msg_header) + SIPSTEER_PROTO_MAX_PAYLOAD);
+}
+
 TEST(ProtoFrameTest, RefusesBadMagicWrongVersionAndOversizedLength) {
   ProtoReader bad_magic;
   auto m = encodeProtoMessage(SIPSTEER_MSG_TABLE, 9, {});

@@ -15,8 +15,11 @@
 
 namespace sipsteer::core {
 
+// Empty when the payload is over SIPSTEER_PROTO_MAX_PAYLOAD: every reader
+// would refuse it, so it is never put on the wire.
 inline std::vector<uint8_t> encodeProtoMessage(uint16_t type, uint32_t seq,
                                                std::span<const uint8_t> payload) {
+  if (payload.size() > SIPSTEER_PROTO_MAX_PAYLOAD) return {};
   sipsteer_msg_header header{};
   header.magic = SIPSTEER_PROTO_MAGIC;
   header.version = SIPSTEER_PROTO_VERSION;
