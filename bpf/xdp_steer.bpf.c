@@ -17,6 +17,7 @@
 #define SIPSTEER_BPF_STEER
 #include "maps.bpf.h"
 #include "lib/csum.h"
+#include "lib/fib.h"
 #include "lib/icmp.h"
 #include "lib/parse.h"
 #include "lib/sip_scan.h"
@@ -319,22 +320,7 @@ static __always_inline int sipsteer_to_local(struct xdp_md *ctx, const struct si
 {
 	if (!cfg_fib_lookup)
 		return 0;
-	struct bpf_fib_lookup fib;
-	__builtin_memset(&fib, 0, sizeof(fib));
-	fib.ifindex = ctx->ingress_ifindex;
-	if (pkt->family == SIPSTEER_FAMILY_IPV4) {
-		fib.family = 2; /* AF_INET */
-		fib.ipv4_src = pkt->src.v4;
-		fib.ipv4_dst = pkt->dst.v4;
-	} else {
-		fib.family = 10; /* AF_INET6 */
-		__builtin_memcpy(fib.ipv6_src, pkt->src.bytes, 16);
-		__builtin_memcpy(fib.ipv6_dst, pkt->dst.bytes, 16);
-	}
-	fib.l4_protocol = IPPROTO_UDP;
-	fib.sport = pkt->sport;
-	fib.dport = pkt->dport;
-	return bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
+	return sipsteer_fib_udp_lookup(ctx, pkt) == BPF_FIB_LKUP_RET_NOT_FWDED;
 }
 
 /* A reply from a nat server: back to the client from the VIP. */

@@ -33,6 +33,7 @@ Result<std::unique_ptr<FrontProgram>> FrontProgram::load(const FrontOptions& opt
   err = err ? err : bpf_map__set_max_entries(maps.xsks_map, options.max_queues);
   if (err) return std::unexpected(makeError("xdp_front: sizing maps", err));
   self->skel_->rodata->cfg_icmp_to_xsk = options.icmp_to_xsk ? 1 : 0;
+  self->skel_->rodata->cfg_nat_replies_to_xsk = options.nat_replies_to_xsk ? 1 : 0;
 
   if (err = sipsteer_front__load(self->skel_); err)
     return std::unexpected(makeError("load xdp_front (pin root " + options.pin_root + ")", err));
@@ -124,7 +125,7 @@ Result<void> FrontProgram::syncFromTable(std::span<const uint8_t> blob) {
   if (const auto status = core::TableView::validate(blob, view); status != SIPSTEER_TABLE_ERR_OK)
     return std::unexpected(BpfError{"xdp_front: table refused by validation (SIPSTEER_TABLE_ERR " +
                                         std::to_string(status) + ")", -EINVAL});
-  std::vector<sipsteer_bpf_endpoint> vips, servers;
+  std::vector<sipsteer_bpf_endpoint> vips, servers, nat_servers;
   for (const sipsteer_vip& vip : view.vips()) {
     for (__be16 port : {vip.port, static_cast<__be16>(0)}) {
       const auto ep = endpointOf(vip.addr, port, vip.family);
@@ -133,13 +134,28 @@ Result<void> FrontProgram::syncFromTable(std::span<const uint8_t> blob) {
       if (auto ok = addVip(ep); !ok) return ok;
     }
   }
-  for (const sipsteer_server& server : view.servers()) {
+  // A server of a nat pool answers clients from its own address: the entry
+  // names the VIP (first nat VIP of the pool wins, as in xdp_steer) so the
+  // front hands those replies to DPDK for un-NAT. dsr servers keep vip zero.
+  std::vector<const sipsteer_vip*> nat_vip_of(view.servers().size(), nullptr);
+  for (const sipsteer_vip& vip : view.vips()) {
+    if (vip.mode != SIPSTEER_MODE_NAT) continue;
+    const sipsteer_pool& pool = view.pools()[vip.pool];
+    for (uint32_t i = 0; i < pool.server_count; ++i)
+      if (!nat_vip_of[pool.server_first + i]) nat_vip_of[pool.server_first + i] = &vip;
+  }
+  for (size_t s = 0; s < view.servers().size(); ++s) {
+    const sipsteer_server& server = view.servers()[s];
     const auto ep = endpointOf(server.addr, server.port, server.family);
-    if (contains(servers, ep)) continue;
-    servers.push_back(ep);
     sipsteer_bpf_server_info info{};
     info.server_id = server.server_id;
     info.generation = view.header().generation;
+    if (const sipsteer_vip* vip = nat_vip_of[s]) info.vip = endpointOf(vip->addr, vip->port, vip->family);
+    // The same address:port in several pools: the first nat pool wins.
+    const bool nat = info.vip.family != 0;
+    if (contains(servers, ep) && (!nat || contains(nat_servers, ep))) continue;
+    if (!contains(servers, ep)) servers.push_back(ep);
+    if (nat) nat_servers.push_back(ep);
     if (auto ok = addServer(ep, info); !ok) return ok;
   }
   if (auto ok = removeOthers(vipsFd(), vips, "stale VIP"); !ok) return ok;

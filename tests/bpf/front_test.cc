@@ -41,6 +41,18 @@ Frame sipTo(const char* src, const char* dst, uint16_t dport = 5060) {
   return udpFrame(s);
 }
 
+// A SIP reply from server:sport to dst (nat: the server answers the client
+// itself, from its own address).
+Frame replyFrom(const char* server, uint16_t sport, const char* dst) {
+  UdpSpec s;
+  s.src = Ip::parse(server);
+  s.sport = sport;
+  s.dst = Ip::parse(dst);
+  s.dport = 5060;
+  s.payload = "SIP/2.0 200 OK\r\nCall-ID: nat-reply\r\nCSeq: 1 INVITE\r\n\r\n";
+  return udpFrame(s);
+}
+
 Frame withVlan() {
   UdpSpec s;
   s.src = Ip::parse("198.18.1.1");
@@ -110,9 +122,21 @@ class FrontTest : public ::testing::Test {
     sipsteer_bpf_server_info info{};
     info.server_id = 7;
     info.generation = 3;
+    info.vip = endpoint("198.18.0.10", 5060);  // a nat server: un-NAT by DPDK
     ASSERT_TRUE(front_->addServer(endpoint("198.18.2.1", 5060), info).has_value());
     info.server_id = 8;
+    info.vip = endpoint("fd00:5eed::10", 5060);
     ASSERT_TRUE(front_->addServer(endpoint("fd00:5eed::2:1", 5060), info).has_value());
+    info.server_id = 9;
+    info.vip = {};  // a dsr server: its replies never pass through us
+    ASSERT_TRUE(front_->addServer(endpoint("198.18.2.5", 5060), info).has_value());
+    // The host: its own address 198.18.0.99 (sipsteerd's probe source) and a
+    // route to the clients; forwarding on, so the FIB answers the front.
+    ASSERT_TRUE(sh("ip addr add 198.18.0.99/24 dev sfx0 && ip route add 198.18.1.0/24 dev sfx0 && "
+                   "ip -6 addr add fd00:5eed::99/64 dev sfx0 nodad && "
+                   "ip -6 route add fd00:5eed::1:0/112 dev sfx0 && "
+                   "echo 1 > /proc/sys/net/ipv4/conf/sfx0/forwarding && "
+                   "echo 1 > /proc/sys/net/ipv6/conf/sfx0/forwarding"));
     xsk_ = std::make_unique<XskSocket>("sfx0", 0);
     ASSERT_TRUE(xsk_->ok()) << xsk_->error();
     ASSERT_TRUE(front_->setXsk(0, xsk_->fd()).has_value());
@@ -180,6 +204,18 @@ TEST_F(FrontTest, FixturesGiveTheirVerdicts) {
       {"icmp_echo_reply_probe", ipv4Frame(Ip::parse("198.18.2.1"), Ip::parse("198.18.0.10"), 1,
                                           {0, 0, 0xff, 0xff, 0, 1, 0, 1}),
        kPass, SIPSTEER_XDP_PASSED},
+      {"nat_server_reply_to_client", replyFrom("198.18.2.1", 5060, "198.18.1.1"), kRedirect,
+       SIPSTEER_XDP_REDIRECTED_SIP},
+      {"nat_server_probe_reply_to_appliance", replyFrom("198.18.2.1", 5060, "198.18.0.99"), kPass,
+       SIPSTEER_XDP_PASSED},
+      {"nat_server_probe_reply_to_appliance_ipv6",
+       replyFrom("fd00:5eed::2:1", 5060, "fd00:5eed::99"), kPass, SIPSTEER_XDP_PASSED},
+      {"nat_server_other_port_to_client", replyFrom("198.18.2.1", 5070, "198.18.1.1"), kPass,
+       SIPSTEER_XDP_PASSED},
+      {"dsr_server_reply_to_client", replyFrom("198.18.2.5", 5060, "198.18.1.1"), kPass,
+       SIPSTEER_XDP_PASSED},
+      {"unknown_source_to_client", replyFrom("198.18.2.9", 5060, "198.18.1.1"), kPass,
+       SIPSTEER_XDP_PASSED},
       {"garbage_after_ethernet_ipv4", patched(truncate(sip4, 60), 14, 0x00), kPass,
        SIPSTEER_XDP_PASSED},
   };
@@ -254,6 +290,10 @@ TEST_F(FrontTest, SyncFromTableFollowsVipsAndServers) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].server_id, 62u);
   EXPECT_EQ(events[0].generation, 9u);
+  EXPECT_EQ(runXdp(front_->programFd(), replyFrom("198.18.6.1", 5060, "198.18.1.1"), ifindex_, 0).verdict,
+            kRedirect) << "servers of a nat VIP's pool carry the VIP";
+  EXPECT_EQ(runXdp(front_->programFd(), replyFrom("198.18.6.1", 5060, "198.18.0.99"), ifindex_, 0).verdict,
+            kPass) << "probe replies to the host";
   EXPECT_EQ(runXdp(front_->programFd(), icmpAbout("198.18.2.1", "198.18.2.1", 5060), ifindex_, 0).verdict,
             kPass) << "servers not in the table are removed";
   EXPECT_TRUE(drainEvents().empty());

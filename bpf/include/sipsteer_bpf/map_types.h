@@ -36,12 +36,13 @@ struct sipsteer_bpf_vip_info {
 };
 SIPSTEER_ASSERT_SIZE(sipsteer_bpf_vip_info, 8);
 
-/* Value of the server maps (front: ICMP reporter check; steer: un-NAT). */
+/* Value of the server maps (front: ICMP reporter check and, when vip is set,
+ * nat replies to DPDK; steer: un-NAT). */
 struct sipsteer_bpf_server_info {
 	__u32 server_id;                 /* stable server id (table.h) */
 	__u32 reserved;                  /* zero */
 	__u64 generation;                /* table generation that added it */
-	struct sipsteer_bpf_endpoint vip; /* nat: the VIP replies come back from */
+	struct sipsteer_bpf_endpoint vip; /* nat: the VIP replies come back from; dsr: zero */
 	__u32 reserved2;                 /* zero */
 };
 SIPSTEER_ASSERT_SIZE(sipsteer_bpf_server_info, 40);

@@ -35,6 +35,7 @@ struct FrontOptions {
   uint32_t event_ring_bytes = 64 * 1024;  // power of two, >= page size
   uint32_t max_queues = 64;          // xsks_map entries
   bool icmp_to_xsk = true;           // ICMP events also go on to DPDK
+  bool nat_replies_to_xsk = true;    // nat servers' replies to clients go to DPDK (un-NAT)
 };
 
 class FrontProgram {
