@@ -165,7 +165,10 @@ void Engine::tickAt(uint64_t now) {
         const int index = t->serverById(loadRelaxed(e.server_id));
         if (index < 0 || t->servers()[index].counter_slot >= kMaxServerSlots) return;
         const uint16_t slot = t->servers()[index].counter_slot;
-        ++active_dialogs_run_[slot];
+        // A closing dialog (BYE or final non-2xx seen) lingers only so
+        // retransmissions still reach its server; it is over, so it does not
+        // hold a drain or a leaving server back.
+        if (!(loadRelaxed(e.flags) & kFlowClosing)) ++active_dialogs_run_[slot];
         // Requests nobody answered are found here, bounded by the sweep
         // budget and off the per-packet path, instead of only when the
         // dialog's next request happens to arrive.

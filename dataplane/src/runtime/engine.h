@@ -61,6 +61,9 @@ class Engine final : public ControlHandler {
   // Counters the control thread's sweep bumps (unanswered requests found by
   // the sweep); summed with the workers' in counters().
   const WorkerCounters& sweepCounters() const noexcept { return *sweep_counters_; }
+  // Open dialogs (affinity entries not closing) per counter slot, as of the
+  // last full sweep; exported as ACTIVE_DIALOGS in counters().
+  uint64_t activeDialogs(uint16_t counter_slot) const noexcept { return active_dialogs_[counter_slot]; }
 
  private:
   Engine() = default;

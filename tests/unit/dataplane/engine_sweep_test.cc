@@ -59,6 +59,13 @@ class EngineSweepTest : public ::testing::Test {
     return engine_->sweepCounters().servers[t->servers()[index].counter_slot][SIPSTEER_SERVER_UNANSWERED];
   }
 
+  uint64_t active(uint32_t server_id) const {
+    const RuntimeTable* t = engine_->tableSlot().current();
+    const int index = t->serverById(server_id);
+    EXPECT_GE(index, 0);
+    return engine_->activeDialogs(t->servers()[index].counter_slot);
+  }
+
   std::unique_ptr<Engine> engine_;
 };
 
@@ -96,6 +103,28 @@ TEST_F(EngineSweepTest, ARetransmissionStartsANewWindow) {
   EXPECT_EQ(unanswered(2), 1u);
   engine_->tickAt(start + 2 * kWindow + 6);
   EXPECT_EQ(unanswered(2), 2u);
+}
+
+// A dialog whose BYE (or final non-2xx) was seen lingers after_bye_s for
+// retransmissions but is over: drain --wait and leaving servers must not wait
+// for it. The sweep still looks at it for unanswered requests.
+TEST_F(EngineSweepTest, ClosingDialogsAreNotActive) {
+  const uint64_t start = 90'000;
+  dialog(31, 1, start, 0);                              // an open call
+  FlowEntry* closing = dialog(32, 1, start, start);      // BYE sent, not answered yet
+  FlowEntry* failed = dialog(33, 2, start, 0);           // call attempt failed
+  storeRelaxed(closing->flags, kFlowClosing);
+  storeRelaxed(failed->flags, kFlowClosing);
+
+  engine_->tickAt(start + kWindow + 1);  // well inside after_bye_s: nothing expires
+  EXPECT_EQ(active(1), 1u) << "only the open call holds server 1";
+  EXPECT_EQ(active(2), 0u) << "a closing dialog alone leaves its server idle";
+  EXPECT_EQ(unanswered(1), 1u) << "the closing dialog's unanswered BYE is still counted";
+  EXPECT_EQ(closing->pending_since, 0u);
+
+  storeRelaxed(closing->flags, uint8_t{0});  // not closing: counted again next sweep
+  engine_->tickAt(start + kWindow + 2);
+  EXPECT_EQ(active(1), 2u);
 }
 
 TEST(ClaimUnansweredTest, RulesWithAnInjectedClock) {
