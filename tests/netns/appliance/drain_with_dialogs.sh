@@ -9,9 +9,10 @@
 # What "active" means: sipsteerd reads the gauge sipsteer_server_active_dialogs
 # from sipsteer-dp, the number of affinity-table entries pointing at the
 # server (dataplane/src/runtime/engine.cc, Engine::tick's sweep). An entry
-# lives on for affinity.after_bye_s after its BYE (to route retransmissions);
-# the lab writes 32 s, this story sets 5 s (lab_set_after_bye) so the drain
-# ends within seconds of the last call.
+# lives on for affinity.after_bye_s after its BYE (to route retransmissions)
+# but is closing then and not counted, so with the lab's default 32 s the
+# drain still ends within seconds of the last call on the server (asserted:
+# a drain that waited for after_bye_s would take ~36 s).
 #
 #  1. 300 calls at 30/s, each held 4 s (sipp -d 4000) -> ~120 calls in
 #     progress at any moment.
@@ -30,21 +31,19 @@ LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
 command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
 
-# after_bye_s 5, not less: a BYE's retransmissions come up to T2 = 4 s apart
-# (RFC 3261 timer E); an entry gone before the next one would send it to
-# another server as a new dialog.
-calls=300 rate=30 hold_ms=4000 after_bye_s=5 deadline_s=40
+# Default after_bye_s (32 s): closing dialogs must not hold the drain.
+# Slack after the last call: sweep pass + counters interval + ctl poll + BYE.
+calls=300 rate=30 hold_ms=4000 deadline_s=40 slack_ms=3000
 target=198.18.2.2:5060
 
 lab_init "drn$$"
 lab_network
 lab_start_servers
 lab_write_config
-lab_set_after_bye $after_bye_s
 lab_start_dataplane
 lab_start_control
 lab_wait_all_up
-lab_log "all servers up and published; affinity after_bye_s=$after_bye_s"
+lab_log "all servers up and published; affinity after_bye_s default (32 s)"
 
 active() { lab_metric sipsteer_server_active_dialogs "$1"; }
 
@@ -69,6 +68,7 @@ drain_start=$(lab_ms)
 drain=$!
 lab_log "sipsteerctl drain core/$target --wait --deadline $deadline_s issued"
 lab_wait_state $target draining 3000 >/dev/null || lab_fail "server 2 is '$(lab_state $target)', not draining"
+frozen_at=$(lab_ms)  # no call starts on server 2 after this; the last ends by +hold_ms
 sleep 0.6  # the table without it reaches the dataplane; one counters interval
 frozen_new=$(lab_metric sipsteer_server_new_dialogs_total $target)
 lab_log "server 2 draining; new dialogs $frozen_new (+$((frozen_new - before_new)) while the drain took effect)"
@@ -94,7 +94,11 @@ lab_log "calls successful=$ok failed=$failed; server 2 new dialogs after the dra
   "$((after_new - frozen_new)); server 1 took $n1 in all, backup 3 took $n3"
 drops=$(lab_metrics | awk '/^sipsteer_dataplane_drops_total\{/ && $NF > 0 { match($0, /reason="[^"]*"/); printf "%s=%d ", substr($0, RSTART + 8, RLENGTH - 9), $NF }')
 lab_log "dataplane drops: ${drops:-none}"
-lab_log "drain took $took ms (bound: calls held ${hold_ms} ms + after_bye ${after_bye_s} s + sweep/poll; deadline ${deadline_s} s)"
+# The last call on server 2 began before frozen_at, so its BYE came by
+# frozen_at + hold_ms: time from then to drain --wait returning.
+calls_end=$(( frozen_at - drain_start + hold_ms ))
+lag=$(( took - calls_end ))
+lab_log "drain took $took ms; the last call on server 2 ended by ${calls_end} ms; drain returned ${lag} ms after that (bound ${slack_ms} ms; deadline ${deadline_s} s)"
 [ "$rc" = 0 ] || lab_fail "drain --wait exited $rc, want 0 (6 = deadline with dialogs left)"
 [ "$after_new" = "$frozen_new" ] || lab_fail "server 2 got $((after_new - frozen_new)) new dialogs while draining"
 [ "$ok" = "$calls" ] && [ "$failed" = 0 ] || lab_fail "$failed of $calls calls failed (successful $ok)"
@@ -103,3 +107,5 @@ lab_log "drain took $took ms (bound: calls held ${hold_ms} ms + after_bye ${afte
 [ "$took" -ge "$hold_ms" ] || lab_fail "drain --wait returned after $took ms, before the calls in progress (${hold_ms} ms) could end"
 [ "$(active $target)" = 0 ] || lab_fail "server 2 still shows $(active $target) active dialogs"
 lab_log "PASS"
+# Closing dialogs (after_bye_s, 32 s) are not active: the drain ends soon after the calls.
+[ "$lag" -le "$slack_ms" ] || lab_fail "drain --wait returned ${lag} ms after the last call on server 2 ended, want <= ${slack_ms} ms"
