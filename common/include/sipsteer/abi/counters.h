@@ -139,7 +139,7 @@ enum sipsteer_vip_counter {
 	X(RESTEERED, "resteered_dialogs", "dialogs moved away from it after it died")      \
 	X(UNANSWERED, "unanswered_requests", "requests without any response within the window") \
 	X(ICMP_UNREACH, "icmp_unreachable", "validated ICMP destination-unreachable from it") \
-	X(ACTIVE_DIALOGS, "active_dialogs", "affinity entries pointing at it (gauge)")
+	X(ACTIVE_DIALOGS, "active_dialogs", "open dialogs on it: affinity entries not yet closed by BYE or a final non-2xx (gauge)")
 
 enum sipsteer_server_counter {
 #define SIPSTEER_X_ENUM(name, label, help) SIPSTEER_SERVER_##name,
