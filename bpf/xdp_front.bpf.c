@@ -72,7 +72,8 @@ static __always_inline int sipsteer_is_nat_reply(struct xdp_md *ctx, const struc
 	struct sipsteer_bpf_server_info *server = bpf_map_lookup_elem(&SIPSTEER_MAP(front_servers), &key);
 	if (!server || server->vip.family != pkt->family)
 		return 0; /* unknown, or a dsr server (its replies bypass us) */
-	long fib = sipsteer_fib_udp_lookup(ctx, pkt);
+	struct bpf_fib_lookup lookup;
+	long fib = sipsteer_fib_udp_lookup(ctx, pkt, &lookup);
 	return fib == BPF_FIB_LKUP_RET_SUCCESS || fib == BPF_FIB_LKUP_RET_NO_NEIGH;
 }
 

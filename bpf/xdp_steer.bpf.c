@@ -167,21 +167,7 @@ static __always_inline int sipsteer_send(struct xdp_md *ctx, const struct sipste
 	if (!cfg_fib_lookup)
 		return missing;
 	struct bpf_fib_lookup fib;
-	__builtin_memset(&fib, 0, sizeof(fib));
-	fib.ifindex = ctx->ingress_ifindex;
-	if (pkt->family == SIPSTEER_FAMILY_IPV4) {
-		fib.family = 2; /* AF_INET */
-		fib.ipv4_src = pkt->src.v4;
-		fib.ipv4_dst = pkt->dst.v4;
-	} else {
-		fib.family = 10; /* AF_INET6 */
-		__builtin_memcpy(fib.ipv6_src, pkt->src.bytes, 16);
-		__builtin_memcpy(fib.ipv6_dst, pkt->dst.bytes, 16);
-	}
-	fib.l4_protocol = IPPROTO_UDP;
-	fib.sport = pkt->sport;
-	fib.dport = pkt->dport;
-	long rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	long rc = sipsteer_fib_udp_lookup(ctx, pkt, &fib);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return missing;
 	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
@@ -320,7 +306,8 @@ static __always_inline int sipsteer_to_local(struct xdp_md *ctx, const struct si
 {
 	if (!cfg_fib_lookup)
 		return 0;
-	return sipsteer_fib_udp_lookup(ctx, pkt) == BPF_FIB_LKUP_RET_NOT_FWDED;
+	struct bpf_fib_lookup fib;
+	return sipsteer_fib_udp_lookup(ctx, pkt, &fib) == BPF_FIB_LKUP_RET_NOT_FWDED;
 }
 
 /* A reply from a nat server: back to the client from the VIP. */
