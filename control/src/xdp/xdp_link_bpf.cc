@@ -75,80 +75,81 @@ std::expected<int, std::string> drain(bpf::EventRing& ring, const XdpLink::Event
   return *n;
 }
 
-class SteerLink final : public XdpLink {
+// What both programs' links share: the loaded program, its publisher, the
+// attachments (detached on destruction, before the program is released) and
+// the event ring. Each program adds how it attaches, counts and describes.
+template <typename Program, typename Publisher>
+class ProgramLink : public XdpLink {
  public:
-  SteerLink(XdpConfig config, std::unique_ptr<bpf::SteerProgram> program)
+  ProgramLink(XdpConfig config, std::unique_ptr<Program> program)
       : config_(std::move(config)), program_(std::move(program)), publisher_(*program_) {}
-  ~SteerLink() override { (void)detachAll(attachments_); }
+  ~ProgramLink() override { (void)detachAll(attachments_); }
 
-  std::expected<void, std::string> attach() {
-    return attachAll(program_->programFd(), "xdp_steer", config_, attachments_);
-  }
   TablePublisher& publisher() override { return publisher_; }
   int eventFd() const override { return program_->events().epollFd(); }
   std::expected<int, std::string> drainEvents(const EventSink& sink) override {
     return drain(program_->events(), sink);
   }
+  std::expected<void, std::string> detach() override { return detachAll(attachments_); }
+
+ protected:
+  std::expected<void, std::string> attachAs(const char* name) {
+    return attachAll(program_->programFd(), name, config_, attachments_);
+  }
+  // Copies the program's per-CPU-summed counters into `out`.
+  std::expected<void, std::string> readCounters(XdpCounters& out) const {
+    auto c = program_->counters();
+    if (!c) return std::unexpected(c.error().message);
+    std::copy_n(c->begin(), std::min(c->size(), out.counters.size()), out.counters.begin());
+    return {};
+  }
+
+  XdpConfig config_;
+  std::unique_ptr<Program> program_;
+  Publisher publisher_;
+  std::vector<bpf::XdpAttachment> attachments_;  // destroyed (detached) before program_
+};
+
+class SteerLink final : public ProgramLink<bpf::SteerProgram, SteerPublisher> {
+ public:
+  using ProgramLink::ProgramLink;
+
+  std::expected<void, std::string> attach() { return attachAs("xdp_steer"); }
   std::expected<XdpCounters, std::string> counters() const override {
     XdpCounters out;
     out.program = "steer";
-    auto c = program_->counters();
-    if (!c) return std::unexpected(c.error().message);
+    if (auto r = readCounters(out); !r) return std::unexpected(r.error());
     auto d = program_->drops();
     if (!d) return std::unexpected(d.error().message);
-    std::copy_n(c->begin(), std::min(c->size(), out.counters.size()), out.counters.begin());
     std::copy_n(d->begin(), std::min(d->size(), out.drops.size()), out.drops.begin());
     out.has_drops = true;
     return out;
   }
-  std::expected<void, std::string> detach() override { return detachAll(attachments_); }
   std::string describe() const override {
     return describeAttachments("xdp_steer", attachments_, config_.interfaces) + ", maps pinned in " +
            config_.pin_root;
   }
-
- private:
-  XdpConfig config_;
-  std::unique_ptr<bpf::SteerProgram> program_;
-  SteerPublisher publisher_;
-  std::vector<bpf::XdpAttachment> attachments_;  // destroyed (detached) before program_
 };
 
-class FrontLink final : public XdpLink {
+class FrontLink final : public ProgramLink<bpf::FrontProgram, FrontPublisher> {
  public:
-  FrontLink(XdpConfig config, std::unique_ptr<bpf::FrontProgram> program)
-      : config_(std::move(config)), program_(std::move(program)), publisher_(*program_) {}
-  ~FrontLink() override { (void)detachAll(attachments_); }
+  using ProgramLink::ProgramLink;
 
   std::expected<void, std::string> attach() {
     if (!config_.front_attach) return {};
-    return attachAll(program_->programFd(), "xdp_front", config_, attachments_);
-  }
-  TablePublisher& publisher() override { return publisher_; }
-  int eventFd() const override { return program_->events().epollFd(); }
-  std::expected<int, std::string> drainEvents(const EventSink& sink) override {
-    return drain(program_->events(), sink);
+    return attachAs("xdp_front");
   }
   std::expected<XdpCounters, std::string> counters() const override {
     XdpCounters out;
     out.program = "front";
-    auto c = program_->counters();
-    if (!c) return std::unexpected(c.error().message);
-    std::copy_n(c->begin(), std::min(c->size(), out.counters.size()), out.counters.begin());
+    if (auto r = readCounters(out); !r) return std::unexpected(r.error());
     return out;
   }
-  std::expected<void, std::string> detach() override { return detachAll(attachments_); }
   std::string describe() const override {
     std::string out = describeAttachments("xdp_front", attachments_, config_.interfaces);
     return out + ", maps pinned in " + config_.pin_root + ", DPDK object " + objectPath();
   }
   std::string objectPath() const { return config_.object_dir + "/xdp_front.bpf.o"; }
-
- private:
-  XdpConfig config_;
-  std::unique_ptr<bpf::FrontProgram> program_;
-  FrontPublisher publisher_;
-  std::vector<bpf::XdpAttachment> attachments_;
 };
 
 std::expected<std::unique_ptr<XdpLink>, std::string> openSteer(const XdpConfig& c) {
