@@ -10,6 +10,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define SIPSTEER_CHECKSUM_AVX2 1
+#endif
 
 namespace sipsteer::dp {
 
@@ -33,32 +37,90 @@ inline uint16_t foldSum(uint64_t sum) noexcept {
   return static_cast<uint16_t>(sum);
 }
 
+namespace detail {
+
+#if defined(SIPSTEER_CHECKSUM_AVX2)
+// 64 bytes per step, three instructions per 32: each 16-bit word is biased
+// into a signed one (xor 0x8000 = w - 32768) so that vpmaddwd with ones adds
+// word pairs into 32-bit lanes; the bias comes back once at the end. A lane
+// gains at most 4 * 32767 per step, so 1024 steps (64 KiB) stay below 2^31.
+// Half the instructions of the SSE2 loop on a 500-byte SIP datagram, which
+// every packet pays when the NIC does not check UDP. Consumes whole 64-byte
+// steps of [p, p + n) and returns their native-order word sum.
+__attribute__((target("avx2,tune=haswell"))) inline uint64_t sumWordsAvx2(const uint8_t*& p_inout, size_t& n_inout) noexcept {
+  // Locals, not the references: stores through them would stay in the loop.
+  const uint8_t* p = p_inout;
+  size_t n = n_inout;
+  const __m256i bias = _mm256_set1_epi16(static_cast<short>(0x8000));
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc0 = _mm256_setzero_si256();
+  __m256i acc1 = _mm256_setzero_si256();
+  uint64_t words = 0;
+  while (n >= 64) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_xor_si256(a, bias), ones));
+    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_xor_si256(b, bias), ones));
+    p += 64;
+    n -= 64;
+    words += 32;
+  }
+  p_inout = p;
+  n_inout = n;
+  int32_t lanes[8];
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), _mm256_add_epi32(acc0, acc1));
+  int64_t sum = 0;
+  for (int32_t lane : lanes) sum += lane;
+  return static_cast<uint64_t>(sum + static_cast<int64_t>(words) * 32768);
+}
+
+inline bool cpuHasAvx2() noexcept {
+  __builtin_cpu_init();  // may run from a static initializer, before main
+  return __builtin_cpu_supports("avx2");
+}
+// Checked once per process: DPDK's Debian build targets corei7 (SSE4.2), and
+// the appliance's binary must run on any x86-64 edge box.
+inline const bool kCpuHasAvx2 = cpuHasAvx2();
+#else
+inline constexpr bool kCpuHasAvx2 = false;
+#endif
+
+}  // namespace detail
+
 // One's-complement sum of `n` bytes, folded, in network-order semantics.
 // Sums native-order words and swaps once at the end: the one's-complement
 // sum is byte-order independent (RFC 1071 section 2(B)). Assumes a
-// little-endian host (x86-64, arm64 as configured by DPDK).
-inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
+// little-endian host (x86-64, arm64 as configured by DPDK). `use_avx2`
+// (tests) may only be true where detail::kCpuHasAvx2 is.
+inline uint16_t checksumSumWith(bool use_avx2, const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
   uint64_t sum = 0;
+#if defined(SIPSTEER_CHECKSUM_AVX2)
+  if (use_avx2 && n >= 64) sum = detail::sumWordsAvx2(p, n);
+#else
+  (void)use_avx2;
+#endif
 #if defined(__SSE2__)
   // 32 bytes per step: the 16-bit words are widened to 32-bit lanes (unpack
   // with zero) and added lane-wise. No carries to track: a lane receives two
   // words per step, so even a 64 KiB datagram (2048 steps) stays below 2^32.
   // The scalar version this replaces went through the stack (memcpy into a
   // word array) and was the hottest part of the UDP check.
-  const __m128i zero = _mm_setzero_si128();
-  __m128i lo = zero, hi = zero;
-  while (n >= 32) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-    lo = _mm_add_epi32(lo, _mm_add_epi32(_mm_unpacklo_epi16(a, zero), _mm_unpacklo_epi16(b, zero)));
-    hi = _mm_add_epi32(hi, _mm_add_epi32(_mm_unpackhi_epi16(a, zero), _mm_unpackhi_epi16(b, zero)));
-    p += 32;
-    n -= 32;
+  if (n >= 32) {
+    const __m128i zero = _mm_setzero_si128();
+    __m128i lo = zero, hi = zero;
+    while (n >= 32) {
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+      lo = _mm_add_epi32(lo, _mm_add_epi32(_mm_unpacklo_epi16(a, zero), _mm_unpacklo_epi16(b, zero)));
+      hi = _mm_add_epi32(hi, _mm_add_epi32(_mm_unpackhi_epi16(a, zero), _mm_unpackhi_epi16(b, zero)));
+      p += 32;
+      n -= 32;
+    }
+    uint32_t lanes[8];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), lo);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + 4), hi);
+    for (uint32_t lane : lanes) sum += lane;
   }
-  uint32_t lanes[8];
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), lo);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + 4), hi);
-  for (uint32_t lane : lanes) sum += lane;
 #else
   // Four independent accumulators of 32-bit words: no carries to track (a
   // 64-bit sum of 32-bit values cannot overflow below 2^32 words) and no
@@ -74,8 +136,8 @@ inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0)
     p += 32;
     n -= 32;
   }
-  sum = (s0 & 0xffffffffu) + (s0 >> 32) + (s1 & 0xffffffffu) + (s1 >> 32) + (s2 & 0xffffffffu) + (s2 >> 32) +
-        (s3 & 0xffffffffu) + (s3 >> 32);
+  sum += (s0 & 0xffffffffu) + (s0 >> 32) + (s1 & 0xffffffffu) + (s1 >> 32) + (s2 & 0xffffffffu) + (s2 >> 32) +
+         (s3 & 0xffffffffu) + (s3 >> 32);
 #endif
   while (n >= 8) {
     uint32_t a, b;
@@ -106,11 +168,24 @@ inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0)
   return foldSum(static_cast<uint64_t>(swapped) + initial_be);
 }
 
-// Sum of the UDP/ICMPv6 pseudo-header (addresses of `addr_len` bytes each).
+inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
+  return checksumSumWith(detail::kCpuHasAvx2, p, n, initial_be);
+}
+
+// Sum of the UDP/ICMPv6 pseudo-header (addresses of `addr_len` bytes each,
+// 4 or 16). The addresses are added as native 32-bit words and swapped once,
+// as in checksumSum, without its loops: every UDP packet checked pays this.
 inline uint32_t pseudoHeaderSum(const uint8_t* src, const uint8_t* dst, size_t addr_len,
                                 uint8_t protocol, uint32_t length) noexcept {
-  uint64_t sum = checksumSum(src, addr_len);
-  sum += checksumSum(dst, addr_len);
+  uint64_t native = 0;
+  for (size_t i = 0; i < addr_len; i += 4) {
+    uint32_t a, b;
+    std::memcpy(&a, src + i, 4);
+    std::memcpy(&b, dst + i, 4);
+    native += uint64_t{a} + b;
+  }
+  const uint16_t folded = foldSum(native);
+  uint64_t sum = static_cast<uint16_t>(folded << 8 | folded >> 8);
   sum += protocol;
   sum += length & 0xffff;
   sum += length >> 16;

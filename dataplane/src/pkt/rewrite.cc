@@ -9,41 +9,59 @@ namespace {
 
 constexpr uint8_t kBroadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-bool decrementTtl(uint8_t* ip, uint8_t family) noexcept {
-  if (family == SIPSTEER_FAMILY_IPV4) {
-    if (ip[8] <= 1) return false;
+// One's-complement sum of the 16-bit words of `n` (even) bytes about to be
+// replaced by `after`: the "~m + m'" of RFC 1624 eqn. 3, to add to ~HC.
+uint32_t replacementSum(const uint8_t* before, const uint8_t* after, size_t n) noexcept {
+  uint32_t sum = 0;
+  for (size_t i = 0; i < n; i += 2) sum += static_cast<uint16_t>(~load16be(before + i)) + load16be(after + i);
+  return sum;
+}
+
+uint16_t applySum(uint16_t check, uint64_t sum) noexcept {
+  return static_cast<uint16_t>(~foldSum(sum + static_cast<uint16_t>(~check)));
+}
+
+// Replaces the address at `field` and the UDP port at `port_field`, and
+// decrements the TTL / hop limit (false, frame untouched, when it expires).
+// The address words' RFC 1624 sum is computed once and applied to both the
+// IPv4 header checksum (with the TTL change) and the UDP checksum (with the
+// port change): one fold per checksum. One instance per family, so that the
+// address length is a constant (no memcpy call, unrolled sums).
+template <bool kV4>
+bool natRewriteFamily(uint8_t* frame, const ParsedPacket& p, const union sipsteer_addr& addr, uint16_t port,
+                      size_t addr_offset, size_t port_offset) noexcept {
+  constexpr size_t kAddrLen = kV4 ? 4 : 16;
+  uint8_t* ip = frame + p.l3_offset;
+  uint8_t* udp = frame + p.l4_offset;
+  uint8_t& ttl = kV4 ? ip[8] : ip[7];
+  if (ttl <= 1) return false;
+  uint8_t* field = ip + addr_offset;
+  const uint32_t address_sum = replacementSum(field, addr.bytes, kAddrLen);
+  std::memcpy(field, addr.bytes, kAddrLen);
+  if constexpr (kV4) {
     const uint16_t before = load16be(ip + 8);
-    --ip[8];
-    store16be(ip + 10, checksumReplace16(load16be(ip + 10), before, load16be(ip + 8)));
+    --ttl;
+    const uint32_t ttl_sum = static_cast<uint16_t>(~before) + load16be(ip + 8);
+    store16be(ip + 10, applySum(load16be(ip + 10), uint64_t{address_sum} + ttl_sum));
   } else {
-    if (ip[7] <= 1) return false;
-    --ip[7];  // not covered by any checksum
+    --ttl;  // not covered by any checksum
+  }
+  const uint16_t old_port = load16be(udp + port_offset);
+  store16be(udp + port_offset, port);
+  const uint16_t check = load16be(udp + 6);
+  if (check != 0) {  // IPv4 "no checksum" stays so
+    const uint32_t port_sum = static_cast<uint16_t>(~old_port) + port;
+    const uint16_t updated = applySum(check, uint64_t{address_sum} + port_sum);
+    store16be(udp + 6, updated == 0 ? 0xffff : updated);
   }
   return true;
 }
 
-// Replaces the address at `field` and the UDP port at `port_field`.
 bool natRewrite(uint8_t* frame, const ParsedPacket& p, const union sipsteer_addr& addr, uint16_t port,
                 size_t addr_offset_v4, size_t addr_offset_v6, size_t port_offset) noexcept {
-  uint8_t* ip = frame + p.l3_offset;
-  uint8_t* udp = frame + p.l4_offset;
-  if (!decrementTtl(ip, p.family)) return false;
-  const bool v4 = p.family == SIPSTEER_FAMILY_IPV4;
-  const size_t alen = v4 ? 4 : 16;
-  uint8_t* field = ip + (v4 ? addr_offset_v4 : addr_offset_v6);
-  uint8_t before[16];
-  std::memcpy(before, field, alen);
-  std::memcpy(field, addr.bytes, alen);
-  if (v4) store16be(ip + 10, checksumReplace(load16be(ip + 10), before, field, 4));
-  const uint16_t old_port = load16be(udp + port_offset);
-  store16be(udp + port_offset, port);
-  uint16_t check = load16be(udp + 6);
-  if (check != 0) {  // IPv4 "no checksum" stays so
-    check = checksumReplace(check, before, field, alen);
-    check = checksumReplace16(check, old_port, port);
-    store16be(udp + 6, check == 0 ? 0xffff : check);
-  }
-  return true;
+  return p.family == SIPSTEER_FAMILY_IPV4
+             ? natRewriteFamily<true>(frame, p, addr, port, addr_offset_v4, port_offset)
+             : natRewriteFamily<false>(frame, p, addr, port, addr_offset_v6, port_offset);
 }
 
 }  // namespace

@@ -1,13 +1,13 @@
-// checksumSum (SSE2 and scalar tail) against a byte-pair RFC 1071 reference on
-// random data of every length and alignment, and the incremental update
-// against a full recomputation.
+// checksumSum (AVX2 where the CPU has it, SSE2, scalar tail) against a
+// byte-pair RFC 1071 reference on random data of every length and alignment,
+// and the incremental update against a full recomputation.
+#include "pkt/checksum.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <random>
 #include <vector>
-
-#include "pkt/checksum.h"
 
 namespace sipsteer::dp {
 namespace {
@@ -21,17 +21,35 @@ uint16_t referenceSum(const uint8_t* p, size_t n, uint32_t initial) {
   return static_cast<uint16_t>(sum);
 }
 
+// The bulk loops checksumSum may take on this CPU: the baseline one always,
+// the AVX2 one where the CPU has it (it is what checksumSum picks there).
+std::vector<bool> bulkPaths() {
+  std::vector<bool> paths{false};
+  if (detail::kCpuHasAvx2) paths.push_back(true);
+  return paths;
+}
+
+TEST(ChecksumTest, PicksAvx2WhereTheCpuHasIt) {
+  const std::vector<uint8_t> data(300, 0x5a);
+  EXPECT_EQ(checksumSum(data.data(), data.size()),
+            checksumSumWith(detail::kCpuHasAvx2, data.data(), data.size()));
+  if (!detail::kCpuHasAvx2) GTEST_SKIP() << "no AVX2 on this CPU: only the baseline loop is tested";
+}
+
 TEST(ChecksumTest, SumMatchesReferenceForEveryLengthAndAlignment) {
-  std::mt19937 random(1071);
-  std::vector<uint8_t> buffer(2100);
-  for (int round = 0; round < 3; ++round) {
-    for (auto& b : buffer) b = static_cast<uint8_t>(random());
-    for (size_t offset = 0; offset < 4; ++offset) {
-      for (size_t n = 0; n + offset <= 2048; ++n) {
-        const uint32_t initial = round == 0 ? 0 : random() & 0xffff;
-        ASSERT_EQ(checksumSum(buffer.data() + offset, n, initial),
-                  referenceSum(buffer.data() + offset, n, initial))
-            << "offset " << offset << " length " << n;
+  for (const bool avx2 : bulkPaths()) {
+    SCOPED_TRACE(avx2 ? "AVX2" : "baseline");
+    std::mt19937 random(1071);
+    std::vector<uint8_t> buffer(2100);
+    for (int round = 0; round < 3; ++round) {
+      for (auto& b : buffer) b = static_cast<uint8_t>(random());
+      for (size_t offset = 0; offset < 4; ++offset) {
+        for (size_t n = 0; n + offset <= 2048; ++n) {
+          const uint32_t initial = round == 0 ? 0 : random() & 0xffff;
+          ASSERT_EQ(checksumSumWith(avx2, buffer.data() + offset, n, initial),
+                    referenceSum(buffer.data() + offset, n, initial))
+              << "offset " << offset << " length " << n;
+        }
       }
     }
   }
@@ -39,10 +57,17 @@ TEST(ChecksumTest, SumMatchesReferenceForEveryLengthAndAlignment) {
 
 TEST(ChecksumTest, SumOfAllOnesDoesNotOverflow) {
   // The worst case for the lane accumulators: a maximal datagram of 0xff.
+  // For the AVX2 loop 0xffff is its most negative biased word (+32767 each).
   const std::vector<uint8_t> ones(65535, 0xff);
-  EXPECT_EQ(checksumSum(ones.data(), ones.size()), referenceSum(ones.data(), ones.size(), 0));
-  EXPECT_EQ(checksumSum(ones.data(), ones.size() - 1), 0xffff);  // 0xffff words only
-  EXPECT_EQ(checksumSum(ones.data(), ones.size()), 0xff00);      // plus 0xff padded: 0xff00
+  const std::vector<uint8_t> zeros(65535, 0x00);  // biased: -32768 each
+  for (const bool avx2 : bulkPaths()) {
+    SCOPED_TRACE(avx2 ? "AVX2" : "baseline");
+    EXPECT_EQ(checksumSumWith(avx2, ones.data(), ones.size()),
+              referenceSum(ones.data(), ones.size(), 0));
+    EXPECT_EQ(checksumSumWith(avx2, ones.data(), ones.size() - 1), 0xffff);  // 0xffff words only
+    EXPECT_EQ(checksumSumWith(avx2, ones.data(), ones.size()), 0xff00);  // plus 0xff padded: 0xff00
+    EXPECT_EQ(checksumSumWith(avx2, zeros.data(), zeros.size()), 0);
+  }
 }
 
 TEST(ChecksumTest, IncrementalReplaceMatchesRecomputation) {
