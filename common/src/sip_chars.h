@@ -130,11 +130,20 @@ inline uint32_t findByte(const uint8_t* d, uint32_t from, uint32_t size, uint8_t
 }
 
 // Exact comparison of N-1 bytes at `p` with the literal (inlined, no memcmp call).
+// 4..8 bytes compare as two overlapping words, as in eqLower.
 template <size_t N>
 inline bool eqExact(const uint8_t* p, const char (&lit)[N]) noexcept {
-  bool eq = true;
-  for (size_t i = 0; i + 1 < N; ++i) eq &= p[i] == static_cast<uint8_t>(lit[i]);
-  return eq;
+  constexpr size_t n = N - 1;
+  if constexpr (n >= 4 && n <= 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    return ((head ^ literalWord(lit, 0, false)) | (tail ^ literalWord(lit, n - 4, false))) == 0;
+  } else {
+    bool eq = true;
+    for (size_t i = 0; i < n; ++i) eq &= p[i] == static_cast<uint8_t>(lit[i]);
+    return eq;
+  }
 }
 
 // Finds the line feeds of one message in order. On x86 it classifies 64

@@ -47,15 +47,25 @@ inline ScanError parseStatusLine(const uint8_t* d, uint32_t b, uint32_t e, Start
 inline ScanError parseRequestLine(const uint8_t* d, uint32_t b, uint32_t e, bool all,
                            StartLine& out) noexcept {
   // Method SP Request-URI SP SIP-Version, single SPs, nothing after.
-  const uint32_t method_end = skipClass(d, b, e, kToken);
-  if (method_end == b || method_end >= e || d[method_end] != ' ') return ScanError::kBAD_START_LINE;
+  // A known method (every message the fast path sees, nearly) is a token by
+  // construction: its bytes need no class check, and it is named once.
+  uint32_t method_end = findByte(d, b, e, ' ');
+  Method method = methodFromToken(d + b, method_end - b);
+  if (method == Method::kUnknown) {
+    method_end = skipClass(d, b, e, kToken);
+    if (method_end == b || method_end >= e || d[method_end] != ' ') return ScanError::kBAD_START_LINE;
+  } else if (method_end >= e) {
+    return ScanError::kBAD_START_LINE;
+  }
   const uint32_t uri_begin = method_end + 1;
   const uint32_t uri_end = findByte(d, uri_begin, e, ' ');
   if (uri_end >= e) return ScanError::kBAD_START_LINE;
   // absoluteURI: scheme ":" ... ; rejects "<sip:...>" (RFC 4475 ltgtruri)
   // and an empty URI from a double SP (lwsstart).
   if (uri_end == uri_begin || !is(d[uri_begin], kAlpha)) return ScanError::kBAD_START_LINE;
-  const uint32_t scheme_end = skipClass(d, uri_begin, uri_end, kScheme);
+  const uint32_t scheme_end = uri_end - uri_begin > 4 && eqLower(d + uri_begin, "sip:")
+                                  ? uri_begin + 3
+                                  : skipClass(d, uri_begin, uri_end, kScheme);
   if (scheme_end >= uri_end || d[scheme_end] != ':') return ScanError::kBAD_START_LINE;
   if (all && findByte(d, scheme_end, uri_end, '\t') != uri_end) return ScanError::kBAD_START_LINE;
   const uint32_t version = uri_end + 1;
@@ -71,7 +81,7 @@ inline ScanError parseRequestLine(const uint8_t* d, uint32_t b, uint32_t e, bool
   }
   out.is_request = true;
   out.method_token = startSlice(b, method_end);
-  out.method = methodFromToken(d + b, method_end - b);
+  out.method = method;
   out.request_uri = startSlice(uri_begin, uri_end);
   return ScanError::kOK;
 }

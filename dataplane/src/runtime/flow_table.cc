@@ -19,6 +19,15 @@ uint32_t keyHash(const void* key, uint32_t, uint32_t) {
   return static_cast<uint32_t>(k);
 }
 
+// rte_hash has compare functions for 16..128-byte keys only; an 8-byte key
+// would go through memcmp. Returns 0 on a match, as memcmp does.
+int keyCompare(const void* a, const void* b, size_t) {
+  uint64_t x, y;
+  std::memcpy(&x, a, 8);
+  std::memcpy(&y, b, 8);
+  return x != y;
+}
+
 }  // namespace
 
 FlowTable* FlowTable::create(const std::string& name, uint32_t capacity, rte_rcu_qsbr* qsbr,
@@ -42,6 +51,7 @@ FlowTable* FlowTable::create(const std::string& name, uint32_t capacity, rte_rcu
     delete t;
     return nullptr;
   }
+  rte_hash_set_cmp_func(t->hash_, keyCompare);
   t->rcu_ = qsbr != nullptr;
   if (qsbr != nullptr) {
     rte_hash_rcu_config rcu{};
