@@ -192,17 +192,7 @@ double generate(const Frame& frame, const char* ifname, uint32_t frames) {
     if (!gen || bpf_object__load(gen.get()) != 0) return -1;
   }
   const int fd = bpf_program__fd(bpf_object__find_program_by_name(gen.get(), "sipsteer_bench_gen"));
-  Frame data = frame;
-  xdp_md ctx{};
-  ctx.data_end = static_cast<uint32_t>(data.size());
-  ctx.ingress_ifindex = if_nametoindex(ifname);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(),
-              .data_size_in = static_cast<uint32_t>(data.size()), .ctx_in = &ctx,
-              .ctx_size_in = static_cast<uint32_t>(sizeof(ctx)), .repeat = static_cast<int>(frames),
-              .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-  const auto t0 = std::chrono::steady_clock::now();
-  if (bpf_prog_test_run_opts(fd, &opts) != 0) return -1;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return runXdpLiveFrames(fd, frame, if_nametoindex(ifname), frames);
 }
 
 // The DPDK side of the same comparison: the same generator and frames into
