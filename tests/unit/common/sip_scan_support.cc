@@ -14,15 +14,6 @@ void PrintTo(ScanError error, std::ostream* os) {
 
 namespace sipsteer::testing {
 
-std::string crlf(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out += '\r';
-    out += c;
-  }
-  return out;
-}
-
 ExactBuffer::ExactBuffer(std::string_view bytes)
     : size(bytes.size()), data(new uint8_t[size > 0 ? size : 1]) {
   std::memcpy(data.get(), bytes.data(), size);

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "support/sip_text.h"  // crlf()
+
 namespace sipsteer::sip {
 
 // Readable gtest failures: print the reason label, not the enum's byte.
@@ -24,9 +26,6 @@ void PrintTo(ScanError error, std::ostream* os);
 }  // namespace sipsteer::sip
 
 namespace sipsteer::testing {
-
-// Replaces every "\n" by "\r\n" so messages read naturally in the source.
-std::string crlf(std::string_view text);
 
 // A heap copy of exactly `bytes.size()` bytes: no slack after the last byte
 // for an overread to land in unnoticed. An empty copy still owns one byte so
