@@ -15,7 +15,6 @@
 
 #include <sys/mount.h>
 
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -154,24 +153,13 @@ void BM_SteerVethDsrPps(benchmark::State& state) {
   double seconds = 0;
   for (auto _ : state) {
     auto before = programs().steer->counters();
-    Frame data = frame;
-    xdp_md ctx{};
-    ctx.data_end = static_cast<uint32_t>(data.size());
-    ctx.ingress_ifindex = gen_ifindex;
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(),
-                .data_size_in = static_cast<uint32_t>(data.size()), .ctx_in = &ctx,
-                .ctx_size_in = static_cast<uint32_t>(sizeof(ctx)),
-                .repeat = static_cast<int>(kFrames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-    const auto t0 = std::chrono::steady_clock::now();
-    const int err = bpf_prog_test_run_opts(gen_fd, &opts);
-    const auto t1 = std::chrono::steady_clock::now();
-    if (err != 0) {
+    const double s = runXdpLiveFrames(gen_fd, frame, gen_ifindex, kFrames);
+    if (s < 0) {
       state.SkipWithError("live-frames test run failed");
       break;
     }
     auto after = programs().steer->counters();
     const uint64_t n = (*after)[SIPSTEER_XDP_STEERED_DSR] - (*before)[SIPSTEER_XDP_STEERED_DSR];
-    const double s = std::chrono::duration<double>(t1 - t0).count();
     steered += n;
     seconds += s;
     state.SetIterationTime(s);
