@@ -9,6 +9,11 @@
 
 namespace sipsteer::dp::testing {
 
+// The SIP request builders every family test sends with.
+using sipsteer::testing::SipRequestSpec;
+using sipsteer::testing::sipRequest;
+using sipsteer::testing::udpFrame;
+
 class PipelineFamilyFixture : public PipelineFixture,
                               public ::testing::WithParamInterface<uint8_t> {
  protected:

@@ -12,11 +12,7 @@
 namespace sipsteer::dp::testing {
 namespace {
 
-using sipsteer::testing::decodeFrame;
 using sipsteer::testing::icmpUnreachableFrame;
-using sipsteer::testing::SipRequestSpec;
-using sipsteer::testing::sipRequest;
-using sipsteer::testing::udpFrame;
 
 class PipelineIcmpTest : public PipelineFamilyFixture {
  protected:

@@ -10,11 +10,6 @@
 namespace sipsteer::dp::testing {
 namespace {
 
-using sipsteer::testing::decodeFrame;
-using sipsteer::testing::SipRequestSpec;
-using sipsteer::testing::sipRequest;
-using sipsteer::testing::udpFrame;
-
 class PipelineTest : public PipelineFamilyFixture {
  protected:
   IpAddr vip() const { return IpAddr::parse(family() == 4 ? "198.18.0.10" : "fd00:5eed::10"); }
