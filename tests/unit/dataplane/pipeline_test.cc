@@ -32,6 +32,12 @@ class PipelineTest : public PipelineFamilyFixture {
     EXPECT_TRUE(d.l4_checksum_ok);
     return d;
   }
+  // The nat spec with every server down, published as spec_: the 503 path.
+  void publishEveryServerDown() {
+    spec_ = defaultSpec(family(), SIPSTEER_MODE_NAT);
+    for (auto& s : spec_.pools[0].servers) s.state = SIPSTEER_STATE_DOWN;
+    publish(spec_);
+  }
   uint64_t hashOf(const std::string& call_id) const {
     const uint64_t h = core::hashCallId(spec_.hash_key, call_id);
     return h == 0 ? 1 : h;
@@ -200,10 +206,7 @@ TEST_P(PipelineTest, DeadServerDialogsResteerAndDrainingKeepsThem) {
 }
 
 TEST_P(PipelineTest, NoLiveServerAnswers503) {
-  core::TableSpec spec = defaultSpec(family(), SIPSTEER_MODE_NAT);
-  for (auto& s : spec.pools[0].servers) s.state = SIPSTEER_STATE_DOWN;
-  spec_ = spec;
-  publish(spec);
+  publishEveryServerDown();
   SipRequestSpec r;
   r.call_id = "nobody-home";
   r.via = "SIP/2.0/UDP 198.18.1.1:5070;branch=z9hG4bK-503";
@@ -387,10 +390,7 @@ TEST_P(PipelineTest, FragmentsThatNeverCompleteAreCounted) {
 }
 
 TEST_P(PipelineTest, FragmentedRequestWithoutLiveServerGets503) {
-  core::TableSpec spec = defaultSpec(family(), SIPSTEER_MODE_NAT);
-  for (auto& s : spec.pools[0].servers) s.state = SIPSTEER_STATE_DOWN;
-  spec_ = spec;
-  publish(spec);
+  publishEveryServerDown();
   SipRequestSpec r;
   r.body = std::string(2500, 'v');
   std::vector<Sent> out;
