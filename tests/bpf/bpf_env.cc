@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace sipsteer::bpftest {
@@ -64,6 +65,20 @@ XdpRun runXdp(int prog_fd, const Frame& in, uint32_t ifindex, uint32_t rx_queue,
   run.out.resize(opts.data_size_out);
   run.duration_ns = opts.duration;
   return run;
+}
+
+double runXdpLiveFrames(int prog_fd, const Frame& frame, uint32_t ifindex, uint32_t repeat) {
+  Frame data = frame;
+  xdp_md ctx{};
+  ctx.data_end = static_cast<uint32_t>(data.size());
+  ctx.ingress_ifindex = ifindex;
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(),
+              .data_size_in = static_cast<uint32_t>(data.size()), .ctx_in = &ctx,
+              .ctx_size_in = static_cast<uint32_t>(sizeof(ctx)), .repeat = static_cast<int>(repeat),
+              .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+  const auto t0 = std::chrono::steady_clock::now();
+  if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) return -1;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace sipsteer::bpftest

@@ -44,4 +44,11 @@ struct XdpRun {
 XdpRun runXdp(int prog_fd, const Frame& in, uint32_t ifindex = 0, uint32_t rx_queue = 0,
               uint32_t repeat = 1);
 
+// BPF_PROG_TEST_RUN in live-frames mode (BPF_F_TEST_XDP_LIVE_FRAMES): `repeat`
+// copies of `frame` enter the XDP program as if received on `ifindex`, and
+// what it does with them (XDP_TX, redirect) really happens: a traffic
+// generator for the benchmarks. Returns the seconds the run took, < 0 when
+// the kernel refused it.
+double runXdpLiveFrames(int prog_fd, const Frame& frame, uint32_t ifindex, uint32_t repeat);
+
 }  // namespace sipsteer::bpftest

@@ -2,13 +2,11 @@
 // to replace a program, clean detach, clear errors; and the kernel-side
 // story of the XDP front on a veth: SIP for the VIP reaches the AF_XDP
 // socket while unrelated UDP and TCP on the same interface reach the kernel.
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <linux/if_link.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sipsteer_bpf/front.h>
 #include <sipsteer_bpf/steer.h>
@@ -20,6 +18,7 @@
 
 #include "bpf/bpf_env.h"
 #include "bpf/fixture_util.h"
+#include "bpf/kernel_listeners.h"
 #include "bpf/xsk_socket.h"
 
 namespace sipsteer::bpftest {
@@ -188,18 +187,8 @@ TEST_F(LoaderTest, FrontOnVethSendsSipToXskAndEverythingElseToTheKernel) {
   ASSERT_TRUE(front->attach("slv0", AttachMode::kNative).has_value());
 
   // Kernel sockets on the same address: UDP 5070 and TCP 2222.
-  const int udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  const int tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  inet_pton(AF_INET, "198.18.0.10", &addr.sin_addr);
-  addr.sin_port = htons(5070);
-  ASSERT_EQ(bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  addr.sin_port = htons(2222);
-  const int one = 1;
-  setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  ASSERT_EQ(bind(tcp, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(tcp, 4), 0);
+  const KernelListeners kernel("198.18.0.10", 5070, 2222);
+  ASSERT_EQ(kernel.error(), "");
 
   // SIP from the peer (ARP for 198.18.0.10 goes through the front first).
   // One write, one datagram (bash's printf may write a format in pieces).
@@ -213,17 +202,17 @@ TEST_F(LoaderTest, FrontOnVethSendsSipToXskAndEverythingElseToTheKernel) {
 
   // Unrelated UDP on the same interface reaches the kernel socket.
   ASSERT_TRUE(peer("echo -n hello-kernel > /dev/udp/198.18.0.10/5070"));
-  pollfd pfd{udp, POLLIN, 0};
+  pollfd pfd{kernel.udp(), POLLIN, 0};
   ASSERT_EQ(poll(&pfd, 1, 2000), 1);
   char buf[64] = {};
-  EXPECT_EQ(recv(udp, buf, sizeof(buf), 0), 12);
+  EXPECT_EQ(recv(kernel.udp(), buf, sizeof(buf), 0), 12);
   EXPECT_STREQ(buf, "hello-kernel");
 
   // And a TCP exchange too (the management/SSH case).
   ASSERT_TRUE(peer("exec 3<>/dev/tcp/198.18.0.10/2222 && echo -n ssh-like >&3 && exec 3>&-"));
-  pfd = pollfd{tcp, POLLIN, 0};
+  pfd = pollfd{kernel.tcp(), POLLIN, 0};
   ASSERT_EQ(poll(&pfd, 1, 2000), 1);
-  const int conn = accept(tcp, nullptr, nullptr);
+  const int conn = accept(kernel.tcp(), nullptr, nullptr);
   ASSERT_GE(conn, 0);
   pfd = pollfd{conn, POLLIN, 0};
   ASSERT_EQ(poll(&pfd, 1, 2000), 1);
@@ -231,8 +220,6 @@ TEST_F(LoaderTest, FrontOnVethSendsSipToXskAndEverythingElseToTheKernel) {
   EXPECT_EQ(recv(conn, tbuf, sizeof(tbuf), 0), 8);
   EXPECT_STREQ(tbuf, "ssh-like");
   close(conn);
-  close(tcp);
-  close(udp);
   EXPECT_TRUE(xsk.receive(50).empty()) << "nothing but SIP went to the socket";
 
   auto counters = front->counters();

@@ -22,21 +22,33 @@
 namespace sipsteer::bpftest {
 namespace {
 
+sockaddr_in ipv4(const char* addr, uint16_t port) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  inet_pton(AF_INET, addr, &sa.sin_addr);
+  return sa;
+}
+
+// A non-blocking UDP socket bound to addr:port in the current namespace;
+// -1 when it cannot be made or bound.
+int boundUdpSocket(const char* addr, uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  const sockaddr_in sa = ipv4(addr, port);
+  if (fd >= 0 && bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof(sa)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // A UDP socket bound in namespace `ns` (it stays there after we return).
 int udpSocketIn(const std::string& ns, const char* addr, uint16_t port) {
   const int self = open("/proc/self/ns/net", O_RDONLY);
   const int target = open(("/run/netns/" + ns).c_str(), O_RDONLY);
   int fd = -1;
   if (self >= 0 && target >= 0 && setns(target, CLONE_NEWNET) == 0) {
-    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    inet_pton(AF_INET, addr, &sa.sin_addr);
-    if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
-      close(fd);
-      fd = -1;
-    }
+    fd = boundUdpSocket(addr, port);
     setns(self, CLONE_NEWNET);
   }
   if (self >= 0) close(self);
@@ -65,12 +77,28 @@ bool receive(int fd, Datagram& out, int timeout_ms) {
 }
 
 bool sendTo(int fd, const std::string& data, const char* addr, uint16_t port) {
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  inet_pton(AF_INET, addr, &to.sin_addr);
-  return sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
-         static_cast<ssize_t>(data.size());
+  const sockaddr_in to = ipv4(addr, port);
+  return sendto(fd, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                sizeof(to)) == static_cast<ssize_t>(data.size());
+}
+
+struct Endpoint {
+  const char* addr;
+  uint16_t port;
+};
+
+// Sends `payload` on `sender` to `to` and expects `receiver` to get it
+// unchanged within 2 s, from `seen_from`. `leg` names the hop in failures.
+// Call through ASSERT_NO_FATAL_FAILURE: a datagram that never arrives ends
+// the test.
+void expectDelivered(int sender, int receiver, const std::string& payload, Endpoint to,
+                     Endpoint seen_from, const std::string& leg) {
+  ASSERT_TRUE(sendTo(sender, payload, to.addr, to.port)) << leg;
+  Datagram got;
+  ASSERT_TRUE(receive(receiver, got, 2000)) << leg << ": never arrived";
+  EXPECT_EQ(got.data, payload) << leg;
+  EXPECT_EQ(got.from, seen_from.addr) << leg;
+  EXPECT_EQ(got.port, seen_from.port) << leg;
 }
 
 class SteerVethTest : public ::testing::Test {
@@ -148,22 +176,12 @@ TEST_F(SteerVethTest, NatDialogThroughTheVip) {
   const int srv = udpSocketIn(server_, "198.18.2.1", 5060);
   ASSERT_GE(cli, 0);
   ASSERT_GE(srv, 0);
-  const std::string invite = sipRequest("Call-ID: veth-dialog-1");
-  ASSERT_TRUE(sendTo(cli, invite, "198.18.0.10", 5060));
-
-  Datagram at_server;
-  ASSERT_TRUE(receive(srv, at_server, 2000)) << "the request reached the server";
-  EXPECT_EQ(at_server.data, invite);
-  EXPECT_EQ(at_server.from, "198.18.1.1") << "nat keeps the client as source";
-  EXPECT_EQ(at_server.port, 5062);
-
-  const std::string ok = "SIP/2.0 200 OK\r\nCall-ID: veth-dialog-1\r\n\r\n";
-  ASSERT_TRUE(sendTo(srv, ok, "198.18.1.1", 5062));
-  Datagram at_client;
-  ASSERT_TRUE(receive(cli, at_client, 2000)) << "the reply reached the client";
-  EXPECT_EQ(at_client.data, ok);
-  EXPECT_EQ(at_client.from, "198.18.0.10") << "un-NATed: the reply comes from the VIP";
-  EXPECT_EQ(at_client.port, 5060);
+  ASSERT_NO_FATAL_FAILURE(expectDelivered(cli, srv, sipRequest("Call-ID: veth-dialog-1"),
+                                          {"198.18.0.10", 5060}, {"198.18.1.1", 5062},
+                                          "request to the VIP (nat keeps the client as source)"));
+  ASSERT_NO_FATAL_FAILURE(expectDelivered(
+      srv, cli, "SIP/2.0 200 OK\r\nCall-ID: veth-dialog-1\r\n\r\n", {"198.18.1.1", 5062},
+      {"198.18.0.10", 5060}, "reply to the client (un-NATed: from the VIP)"));
   close(cli);
   close(srv);
 
@@ -181,22 +199,14 @@ TEST_F(SteerVethTest, NatDialogThroughTheVip) {
 // reply must reach the appliance unchanged (not from the VIP), or every
 // probe of a nat server would be refused as "from another address".
 TEST_F(SteerVethTest, ReplyToTheApplianceItselfIsNotUnnated) {
-  const int probe = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  const int probe = boundUdpSocket("198.18.2.254", 5099);
   ASSERT_GE(probe, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(5099);
-  inet_pton(AF_INET, "198.18.2.254", &sa.sin_addr);
-  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
   const int srv = udpSocketIn(server_, "198.18.2.1", 5060);
   ASSERT_GE(srv, 0);
-  const std::string ok = "SIP/2.0 200 OK\r\nCall-ID: probe-1\r\nCSeq: 1 OPTIONS\r\n\r\n";
-  ASSERT_TRUE(sendTo(srv, ok, "198.18.2.254", 5099));
-  Datagram at_appliance;
-  ASSERT_TRUE(receive(probe, at_appliance, 2000)) << "the probe reply reached the appliance";
-  EXPECT_EQ(at_appliance.data, ok);
-  EXPECT_EQ(at_appliance.from, "198.18.2.1") << "not rewritten to the VIP";
-  EXPECT_EQ(at_appliance.port, 5060);
+  ASSERT_NO_FATAL_FAILURE(
+      expectDelivered(srv, probe, "SIP/2.0 200 OK\r\nCall-ID: probe-1\r\nCSeq: 1 OPTIONS\r\n\r\n",
+                      {"198.18.2.254", 5099}, {"198.18.2.1", 5060},
+                      "probe reply to the appliance (not rewritten to the VIP)"));
   close(probe);
   close(srv);
   auto counters = steer_->counters();

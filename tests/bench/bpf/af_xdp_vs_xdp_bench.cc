@@ -44,7 +44,6 @@ namespace sipsteer::bpftest {
 namespace {
 
 constexpr int kRounds = 3;
-using Clock = std::chrono::steady_clock;
 
 std::string stamp() {  // "[hh:mm:ss]", the form tests/run.sh reports
   char text[16];
@@ -77,17 +76,7 @@ uint64_t sinkCount(bpf_object* gen) {
 // `frames` copies of `frame` transmitted out of `ifname` by the kernel.
 double generate(bpf_object* gen, const Frame& frame, const char* ifname, uint32_t frames) {
   const int fd = bpf_program__fd(bpf_object__find_program_by_name(gen, "sipsteer_bench_gen"));
-  Frame data = frame;
-  xdp_md ctx{};
-  ctx.data_end = static_cast<uint32_t>(data.size());
-  ctx.ingress_ifindex = if_nametoindex(ifname);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(),
-              .data_size_in = static_cast<uint32_t>(data.size()), .ctx_in = &ctx,
-              .ctx_size_in = static_cast<uint32_t>(sizeof(ctx)), .repeat = static_cast<int>(frames),
-              .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-  const auto t0 = Clock::now();
-  if (bpf_prog_test_run_opts(fd, &opts) != 0) return -1;
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  return runXdpLiveFrames(fd, frame, if_nametoindex(ifname), frames);
 }
 
 // kRounds rounds: generate, let the path drain, count what reached the sink.

@@ -15,7 +15,6 @@
 
 #include <sys/mount.h>
 
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -154,24 +153,13 @@ void BM_SteerVethDsrPps(benchmark::State& state) {
   double seconds = 0;
   for (auto _ : state) {
     auto before = programs().steer->counters();
-    Frame data = frame;
-    xdp_md ctx{};
-    ctx.data_end = static_cast<uint32_t>(data.size());
-    ctx.ingress_ifindex = gen_ifindex;
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(),
-                .data_size_in = static_cast<uint32_t>(data.size()), .ctx_in = &ctx,
-                .ctx_size_in = static_cast<uint32_t>(sizeof(ctx)),
-                .repeat = static_cast<int>(kFrames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-    const auto t0 = std::chrono::steady_clock::now();
-    const int err = bpf_prog_test_run_opts(gen_fd, &opts);
-    const auto t1 = std::chrono::steady_clock::now();
-    if (err != 0) {
+    const double s = runXdpLiveFrames(gen_fd, frame, gen_ifindex, kFrames);
+    if (s < 0) {
       state.SkipWithError("live-frames test run failed");
       break;
     }
     auto after = programs().steer->counters();
     const uint64_t n = (*after)[SIPSTEER_XDP_STEERED_DSR] - (*before)[SIPSTEER_XDP_STEERED_DSR];
-    const double s = std::chrono::duration<double>(t1 - t0).count();
     steered += n;
     seconds += s;
     state.SetIterationTime(s);
@@ -192,17 +180,7 @@ double generate(const Frame& frame, const char* ifname, uint32_t frames) {
     if (!gen || bpf_object__load(gen.get()) != 0) return -1;
   }
   const int fd = bpf_program__fd(bpf_object__find_program_by_name(gen.get(), "sipsteer_bench_gen"));
-  Frame data = frame;
-  xdp_md ctx{};
-  ctx.data_end = static_cast<uint32_t>(data.size());
-  ctx.ingress_ifindex = if_nametoindex(ifname);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(),
-              .data_size_in = static_cast<uint32_t>(data.size()), .ctx_in = &ctx,
-              .ctx_size_in = static_cast<uint32_t>(sizeof(ctx)), .repeat = static_cast<int>(frames),
-              .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
-  const auto t0 = std::chrono::steady_clock::now();
-  if (bpf_prog_test_run_opts(fd, &opts) != 0) return -1;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return runXdpLiveFrames(fd, frame, if_nametoindex(ifname), frames);
 }
 
 // The DPDK side of the same comparison: the same generator and frames into

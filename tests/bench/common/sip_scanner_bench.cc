@@ -10,18 +10,12 @@
 #include <cstring>
 #include <string>
 
+#include "support/sip_text.h"
+
 namespace {
 
 using namespace sipsteer::sip;
-
-std::string crlf(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out += '\r';
-    out += c;
-  }
-  return out;
-}
+using sipsteer::testing::crlf;
 
 // A softphone-style INVITE: 14 headers, SDP body, ~1 KB.
 const std::string kInvite = [] {

@@ -4,9 +4,7 @@
 // itself, finds xsks_map, reuses the pinned maps). SIP for the VIP reaches
 // the DPDK port; UDP and TCP to the same interface still reach the kernel.
 // /sys/fs/bpf is a bpffs mounted in the test's private mount namespace.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sipsteer_bpf/front.h>
 #include <sys/mount.h>
@@ -19,6 +17,7 @@
 
 #include "bpf/bpf_env.h"
 #include "bpf/fixture_util.h"
+#include "bpf/kernel_listeners.h"
 
 namespace sipsteer::bpftest {
 namespace {
@@ -69,32 +68,22 @@ TEST_F(FrontDpdkTest, SipReachesDpdkOtherTrafficTheKernel) {
   }
   ASSERT_TRUE(ready) << "DPDK did not start:\n" << output;
 
-  const int udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  const int tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  inet_pton(AF_INET, "198.18.0.10", &addr.sin_addr);
-  addr.sin_port = htons(5070);
-  ASSERT_EQ(bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  addr.sin_port = htons(2222);
-  ASSERT_EQ(bind(tcp, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(tcp, 4), 0);
+  const KernelListeners kernel("198.18.0.10", 5070, 2222);
+  ASSERT_EQ(kernel.error(), "");
 
   ASSERT_TRUE(peer("for i in 1 2 3 4 5 6 7 8 9 10; do echo -n \"OPTIONS sip:x SIP/2.0 Call-ID: dpdk-$i\" "
                    "> /dev/udp/198.18.0.10/5060; done"));
   ASSERT_TRUE(peer("echo -n hello-kernel > /dev/udp/198.18.0.10/5070"));
-  pollfd pfd{udp, POLLIN, 0};
+  pollfd pfd{kernel.udp(), POLLIN, 0};
   ASSERT_EQ(poll(&pfd, 1, 2000), 1) << "UDP to a non-SIP port reaches the kernel";
   char buf[64] = {};
-  EXPECT_EQ(recv(udp, buf, sizeof(buf), 0), 12);
+  EXPECT_EQ(recv(kernel.udp(), buf, sizeof(buf), 0), 12);
   ASSERT_TRUE(peer("exec 3<>/dev/tcp/198.18.0.10/2222 && echo -n ssh-like >&3 && exec 3>&-"));
-  pfd = pollfd{tcp, POLLIN, 0};
+  pfd = pollfd{kernel.tcp(), POLLIN, 0};
   ASSERT_EQ(poll(&pfd, 1, 2000), 1) << "TCP (management, SSH) reaches the kernel";
-  const int conn = accept(tcp, nullptr, nullptr);
+  const int conn = accept(kernel.tcp(), nullptr, nullptr);
   ASSERT_GE(conn, 0);
   close(conn);
-  close(tcp);
-  close(udp);
 
   // DPDK runs its 6 seconds and reports.
   std::string report;

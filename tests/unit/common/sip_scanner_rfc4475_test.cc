@@ -2,24 +2,15 @@
 // the scanner's verdict. Valid messages must scan kOK with the listed fields;
 // invalid ones must give the listed reason, or kOK where the defect is outside
 // what a load balancer's scanner validates (the reason column says why).
-#include <sipsteer/core/sip_scanner.h>
-
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
-#include <memory>
-#include <ostream>
 #include <set>
 #include <string>
-#include <vector>
+
+#include "unit/common/sip_scan_support.h"
 
 namespace sipsteer::sip {
-
-void PrintTo(ScanError error, std::ostream* os) { *os << scanErrorLabel(error); }
-
 namespace {
 
 struct Expectation {
@@ -105,30 +96,10 @@ constexpr Expectation kTable[] = {
      "valid RFC 2543: no Max-Forwards, no branch, no Content-Length (UDP)"},
 };
 
-std::string dataDir() { return std::string(SIPSTEER_TEST_DATA_DIR) + "/rfc4475"; }
-
-std::vector<uint8_t> readFile(const std::string& name) {
-  std::ifstream in(dataDir() + "/" + name + ".sip", std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-struct Scanned {
-  std::unique_ptr<uint8_t[]> buf;  // exactly sized: ASan sees any overread
-  size_t size = 0;
-  SipMessage m;
-  ScanError err = ScanError::kOK;
-  std::span<const uint8_t> span() const { return {buf.get(), size}; }
-  std::string_view get(Slice s) const { return s.in(span()); }
-};
+using testing::Scanned;
 
 Scanned scanFile(const std::string& name, const ScanOptions& options = {}) {
-  const std::vector<uint8_t> bytes = readFile(name);
-  Scanned s;
-  s.size = bytes.size();
-  s.buf.reset(new uint8_t[s.size]);
-  std::memcpy(s.buf.get(), bytes.data(), s.size);
-  s.err = scan(s.span(), s.m, options);
-  return s;
+  return testing::scanExact(testing::readFile(testing::rfc4475File(name)), options);
 }
 
 class Rfc4475Test : public ::testing::TestWithParam<Expectation> {};
@@ -156,10 +127,9 @@ TEST(Rfc4475TableTest, EveryFileHasAnExpectation) {
   std::set<std::string> listed;
   for (const Expectation& e : kTable) listed.insert(e.name);
   size_t files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dataDir())) {
-    if (entry.path().extension() != ".sip") continue;
+  for (const auto& path : testing::rfc4475Files()) {
     ++files;
-    EXPECT_TRUE(listed.count(entry.path().stem().string())) << entry.path();
+    EXPECT_TRUE(listed.count(path.stem().string())) << path;
   }
   EXPECT_EQ(files, std::size(kTable));
 }

@@ -1,44 +1,19 @@
 // The scanner's contract beyond single fields: the Want early exit, never
 // reading past the span (every prefix of every message, in exactly-sized
 // heap buffers so ASan sees an overread), HeaderCursor and headerIs().
-#include <sipsteer/core/sip_scanner.h>
-
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <memory>
-#include <ostream>
 #include <string>
 #include <vector>
 
+#include "unit/common/sip_scan_support.h"
+
 namespace sipsteer::sip {
-
-void PrintTo(ScanError error, std::ostream* os) { *os << scanErrorLabel(error); }
-
 namespace {
 
-std::string crlf(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out += '\r';
-    out += c;
-  }
-  return out;
-}
-
-// Heap copy of exactly `bytes.size()` bytes.
-struct Buffer {
-  explicit Buffer(std::string_view bytes) : size(bytes.size()), data(new uint8_t[size > 0 ? size : 1]) {
-    std::memcpy(data.get(), bytes.data(), size);
-  }
-  std::span<const uint8_t> span() const { return {data.get(), size}; }
-  std::string_view get(Slice s) const { return s.in(span()); }
-  size_t size;
-  std::unique_ptr<uint8_t[]> data;
-};
+using testing::crlf;
+using testing::ExactBuffer;
+using testing::want;
 
 constexpr std::string_view kInvite =
     "INVITE sip:bob@biloxi.example.com SIP/2.0\n"
@@ -54,16 +29,11 @@ constexpr std::string_view kInvite =
     "\n"
     "v=0\n";
 
-ScanOptions want(uint32_t bits) {
-  ScanOptions o;
-  o.want = bits;
-  return o;
-}
-
 TEST(SipScannerWantTest, ReturnsAsSoonAsWantedFieldsAreFound) {
   // Garbage after CSeq: the fast path never looks at it, kWantAll does.
-  const Buffer b(crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID: fast@x\nCSeq: 7 OPTIONS\n"
-                      "this is not a header\nCSeq: 8 OPTIONS\n"));
+  const ExactBuffer b(
+      crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID: fast@x\nCSeq: 7 OPTIONS\n"
+           "this is not a header\nCSeq: 8 OPTIONS\n"));
   SipMessage m;
   ASSERT_EQ(scan(b.span(), m, want(kWantCallId | kWantCSeq)), ScanError::kOK);
   EXPECT_EQ(b.get(m.call_id), "fast@x");
@@ -77,35 +47,35 @@ TEST(SipScannerWantTest, ReturnsAsSoonAsWantedFieldsAreFound) {
 TEST(SipScannerWantTest, SkipsLinesThatCannotHoldWantedFields) {
   // "Subject" and "Xyz" start with letters no wanted header starts with, so
   // their malformation is not seen.
-  const Buffer skipped(crlf("OPTIONS sip:a@b SIP/2.0\nXyz no colon\nSubject\nCall-ID: x\n\n"));
+  const ExactBuffer skipped(crlf("OPTIONS sip:a@b SIP/2.0\nXyz no colon\nSubject\nCall-ID: x\n\n"));
   SipMessage m;
   EXPECT_EQ(scan(skipped.span(), m, want(kWantCallId)), ScanError::kOK);
   EXPECT_EQ(scan(skipped.span(), m), ScanError::kBAD_HEADER_LINE);
-  const Buffer read(crlf("OPTIONS sip:a@b SIP/2.0\nCxyz no colon\nCall-ID: x\n\n"));
+  const ExactBuffer read(crlf("OPTIONS sip:a@b SIP/2.0\nCxyz no colon\nCall-ID: x\n\n"));
   EXPECT_EQ(scan(read.span(), m, want(kWantCallId)), ScanError::kOK);
   // Lines are matched against the wanted names in place; a line that names
   // none of them is not validated either, but a known name must have its colon.
   EXPECT_EQ(scan(read.span(), m), ScanError::kBAD_HEADER_LINE);
-  const Buffer known(crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID x\nCall-ID: x\n\n"));
+  const ExactBuffer known(crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID x\nCall-ID: x\n\n"));
   EXPECT_EQ(scan(known.span(), m, want(kWantCallId)), ScanError::kBAD_HEADER_LINE);
   // Non-letter first bytes are skipped too (and rejected by kWantAll).
-  const Buffer digit(crlf("OPTIONS sip:a@b SIP/2.0\n1x\nCall-ID: x\n\n"));
+  const ExactBuffer digit(crlf("OPTIONS sip:a@b SIP/2.0\n1x\nCall-ID: x\n\n"));
   EXPECT_EQ(scan(digit.span(), m, want(kWantCallId)), ScanError::kOK);
   EXPECT_EQ(scan(digit.span(), m), ScanError::kBAD_HEADER_LINE);
 }
 
 TEST(SipScannerWantTest, StartLineIsAlwaysValidated) {
-  const Buffer b(crlf("INVITE sip:a@b SIP/3.0\nCall-ID: x\nCSeq: 1 INVITE\n\n"));
+  const ExactBuffer b(crlf("INVITE sip:a@b SIP/3.0\nCall-ID: x\nCSeq: 1 INVITE\n\n"));
   SipMessage m;
   EXPECT_EQ(scan(b.span(), m, want(kWantCallId)), ScanError::kBAD_VERSION);
-  const Buffer ok(crlf("INVITE sip:a@b SIP/2.0\ngarbage\n"));
+  const ExactBuffer ok(crlf("INVITE sip:a@b SIP/2.0\ngarbage\n"));
   EXPECT_EQ(scan(ok.span(), m, want(0)), ScanError::kOK);
   EXPECT_EQ(m.method, Method::kInvite);
   EXPECT_EQ(m.header_lines, 0);
 }
 
 TEST(SipScannerWantTest, MandatoryAndOptionalWants) {
-  const Buffer b(crlf(kInvite));
+  const ExactBuffer b(crlf(kInvite));
   SipMessage m;
   // Optional fields that are absent: kOK, bit clear, whole header section read.
   EXPECT_EQ(scan(b.span(), m, want(kWantCallId | kWantRetryAfter)), ScanError::kOK);
@@ -116,18 +86,18 @@ TEST(SipScannerWantTest, MandatoryAndOptionalWants) {
   EXPECT_EQ(scan(b.span(), m, want(kWantRetryAfter | kWantContentLength)), ScanError::kOK);
   EXPECT_EQ(m.body_length, 4);
 
-  const Buffer no_call_id(crlf("INVITE sip:a@b SIP/2.0\nCSeq: 1 INVITE\n\n"));
+  const ExactBuffer no_call_id(crlf("INVITE sip:a@b SIP/2.0\nCSeq: 1 INVITE\n\n"));
   EXPECT_EQ(scan(no_call_id.span(), m, want(kWantCallId)), ScanError::kNO_CALL_ID);
   EXPECT_EQ(scan(no_call_id.span(), m, want(kWantCSeq)), ScanError::kOK);
   EXPECT_EQ(scan(no_call_id.span(), m, want(kWantVia)), ScanError::kNO_VIA);
   EXPECT_EQ(scan(no_call_id.span(), m, want(kWantFromTo)), ScanError::kBAD_FROM_TO);
   EXPECT_EQ(scan(no_call_id.span(), m, want(kWantMaxForwards)), ScanError::kOK);
-  const Buffer no_cseq(crlf("INVITE sip:a@b SIP/2.0\nCall-ID: x\n\n"));
+  const ExactBuffer no_cseq(crlf("INVITE sip:a@b SIP/2.0\nCall-ID: x\n\n"));
   EXPECT_EQ(scan(no_cseq.span(), m, want(kWantCSeq)), ScanError::kBAD_CSEQ);
 }
 
 TEST(SipScannerWantTest, EachWantBitFindsItsField) {
-  const Buffer b(crlf(kInvite));
+  const ExactBuffer b(crlf(kInvite));
   SipMessage m;
   const uint32_t bits[] = {kWantCallId, kWantCSeq, kWantVia, kWantFromTo, kWantContentLength,
                            kWantMaxForwards};
@@ -144,7 +114,7 @@ TEST(SipScannerWantTest, EachWantBitFindsItsField) {
 
 TEST(SipScannerWantTest, TruncatedBeforeWantedFieldsIsAnError) {
   const std::string text = crlf(kInvite);
-  const Buffer b(text.substr(0, text.find("Call-ID")));
+  const ExactBuffer b(text.substr(0, text.find("Call-ID")));
   SipMessage m;
   EXPECT_EQ(scan(b.span(), m, want(kWantCallId)), ScanError::kTRUNCATED);
   EXPECT_EQ(b.get(m.via_branch), "");
@@ -155,12 +125,7 @@ TEST(SipScannerWantTest, TruncatedBeforeWantedFieldsIsAnError) {
 
 std::vector<std::string> corpus() {
   std::vector<std::string> messages = {crlf(kInvite), std::string(kInvite)};
-  const std::string dir = std::string(SIPSTEER_TEST_DATA_DIR) + "/rfc4475";
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".sip") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    messages.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  for (const auto& path : testing::rfc4475Files()) messages.push_back(testing::readFile(path));
   return messages;
 }
 
@@ -177,11 +142,11 @@ TEST(SipScannerRobustnessTest, EveryPrefixOfEveryMessage) {
                                want(kWantFromTo | kWantContentLength)};
   size_t scans = 0;
   for (const std::string& message : corpus()) {
-    const Buffer whole(message);
+    const ExactBuffer whole(message);
     SipMessage full;
     const ScanError verdict = scan(whole.span(), full);
     for (size_t n = 0; n <= message.size(); ++n) {
-      const Buffer prefix(std::string_view(message).substr(0, n));
+      const ExactBuffer prefix(std::string_view(message).substr(0, n));
       for (const ScanOptions& o : modes) {
         SipMessage m;
         const ScanError err = scan(prefix.span(), m, o);
@@ -213,7 +178,7 @@ TEST(SipScannerRobustnessTest, SingleByteCorruptionsNeverEscapeTheSpan) {
     for (char c : bytes) {
       std::string text = base;
       text[i] = c;
-      const Buffer b(text);
+      const ExactBuffer b(text);
       for (uint32_t w : {uint32_t{kWantAll}, uint32_t{kWantCallId | kWantCSeq}}) {
         SipMessage m;
         (void)scan(b.span(), m, want(w));
@@ -240,7 +205,7 @@ TEST(SipScannerRobustnessTest, LinesLongerThanTheSearchBlock) {
                                     "\nSubject: " + std::string(len, 's') +
                                     "\nCall-ID: x@y\nCSeq: 1 OPTIONS\nVia: SIP/2.0/UDP h\n"
                                     "From: <sip:a@b>;tag=1\nTo: <sip:a@b>\n\n");
-      const Buffer b(text);
+      const ExactBuffer b(text);
       SipMessage m;
       ASSERT_EQ(scan(b.span(), m), ScanError::kOK) << pad << " " << len;
       EXPECT_EQ(b.get(m.call_id), "x@y");
@@ -253,8 +218,9 @@ TEST(SipScannerRobustnessTest, LinesLongerThanTheSearchBlock) {
 }
 
 TEST(HeaderCursorTest, IteratesUnfoldedLines) {
-  const Buffer b(crlf("INVITE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
-                      "Subject:  folded\n  value  \ni:x@y\nTo :\t<sip:a@b>\n\nbody"));
+  const ExactBuffer b(
+      crlf("INVITE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+           "Subject:  folded\n  value  \ni:x@y\nTo :\t<sip:a@b>\n\nbody"));
   HeaderCursor cursor(b.span());
   HeaderLine line;
   struct Want {
@@ -278,7 +244,7 @@ TEST(HeaderCursorTest, IteratesUnfoldedLines) {
 }
 
 TEST(HeaderCursorTest, LfOnlyAndLeadingLineEnds) {
-  const Buffer b("\r\nOPTIONS sip:a@b SIP/2.0\nCall-ID: x\n\n");
+  const ExactBuffer b("\r\nOPTIONS sip:a@b SIP/2.0\nCall-ID: x\n\n");
   HeaderCursor cursor(b.span());
   HeaderLine line;
   ASSERT_TRUE(cursor.next(line));
@@ -291,7 +257,7 @@ TEST(HeaderCursorTest, LfOnlyAndLeadingLineEnds) {
 TEST(HeaderCursorTest, Errors) {
   HeaderLine line;
   {
-    const Buffer b(crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID: x\nno colon\n\n"));
+    const ExactBuffer b(crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID: x\nno colon\n\n"));
     HeaderCursor cursor(b.span());
     EXPECT_TRUE(cursor.next(line));
     EXPECT_FALSE(cursor.next(line));
@@ -299,32 +265,32 @@ TEST(HeaderCursorTest, Errors) {
     EXPECT_EQ(cursor.bodyOffset(), 0);
   }
   {
-    const Buffer b(crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID: x\n"));
+    const ExactBuffer b(crlf("OPTIONS sip:a@b SIP/2.0\nCall-ID: x\n"));
     HeaderCursor cursor(b.span());
     EXPECT_TRUE(cursor.next(line));
     EXPECT_FALSE(cursor.next(line));
     EXPECT_EQ(cursor.error(), ScanError::kTRUNCATED);
   }
   {
-    const Buffer b("OPTIONS sip:a@b SIP/2.0");
+    const ExactBuffer b("OPTIONS sip:a@b SIP/2.0");
     HeaderCursor cursor(b.span());
     EXPECT_FALSE(cursor.next(line));
     EXPECT_EQ(cursor.error(), ScanError::kTRUNCATED);
   }
   {
-    const Buffer b("\r\n\r\n");
+    const ExactBuffer b("\r\n\r\n");
     HeaderCursor cursor(b.span());
     EXPECT_FALSE(cursor.next(line));
     EXPECT_EQ(cursor.error(), ScanError::kEMPTY);
   }
   {
-    const Buffer b(std::string(70000, 'x'));
+    const ExactBuffer b(std::string(70000, 'x'));
     HeaderCursor cursor(b.span());
     EXPECT_FALSE(cursor.next(line));
     EXPECT_EQ(cursor.error(), ScanError::kTOO_LARGE);
   }
   {
-    const Buffer b(crlf("OPTIONS sip:a@b SIP/2.0\n Call-ID: x\n\n"));
+    const ExactBuffer b(crlf("OPTIONS sip:a@b SIP/2.0\n Call-ID: x\n\n"));
     HeaderCursor cursor(b.span());
     EXPECT_FALSE(cursor.next(line));
     EXPECT_EQ(cursor.error(), ScanError::kBAD_HEADER_LINE);
@@ -333,7 +299,7 @@ TEST(HeaderCursorTest, Errors) {
 
 TEST(HeaderCursorTest, FindsTheLinesA503Copies) {
   // What 503 synthesis does: copy Via/From/To/Call-ID/CSeq lines verbatim.
-  const Buffer b(crlf(kInvite));
+  const ExactBuffer b(crlf(kInvite));
   HeaderCursor cursor(b.span());
   HeaderLine line;
   std::string copied;

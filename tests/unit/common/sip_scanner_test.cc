@@ -1,60 +1,23 @@
 // Field extraction and every error reason of the SIP scanner. Each message is
 // copied into a heap buffer of exactly its size, so ASan reports any read
 // past the span.
-#include <sipsteer/core/sip_scanner.h>
-
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <memory>
-#include <ostream>
 #include <string>
 #include <string_view>
 
+#include "unit/common/sip_scan_support.h"
+
 namespace sipsteer::sip {
-
-// Readable failures: print the reason label, not the enum's byte.
-void PrintTo(ScanError error, std::ostream* os) { *os << scanErrorLabel(error); }
-
 namespace {
 
-// Replaces every "\n" by "\r\n" so messages read naturally in the source.
-std::string crlf(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out += '\r';
-    out += c;
-  }
-  return out;
-}
-
-struct Scanned {
-  std::unique_ptr<uint8_t[]> buf;
-  size_t size = 0;
-  SipMessage m;
-  ScanError err = ScanError::kOK;
-
-  std::span<const uint8_t> span() const { return {buf.get(), size}; }
-  std::string_view get(Slice s) const { return s.in(span()); }
-};
-
-Scanned scanRaw(std::string_view bytes, const ScanOptions& options = {}) {
-  Scanned s;
-  s.size = bytes.size();
-  s.buf.reset(new uint8_t[s.size > 0 ? s.size : 1]);
-  std::memcpy(s.buf.get(), bytes.data(), bytes.size());
-  s.err = scan(s.span(), s.m, options);
-  return s;
-}
+using testing::crlf;
+using testing::scanExact;
+using testing::Scanned;
+using testing::want;
 
 Scanned scanText(std::string_view text, const ScanOptions& options = {}) {
-  return scanRaw(crlf(text), options);
-}
-
-ScanOptions want(uint32_t bits) {
-  ScanOptions o;
-  o.want = bits;
-  return o;
+  return scanExact(crlf(text), options);
 }
 
 constexpr std::string_view kOptions =
@@ -312,7 +275,7 @@ TEST(SipScannerTest, FoldedValues) {
 }
 
 TEST(SipScannerTest, LfOnlyAndMixedLineEnds) {
-  const Scanned lf = scanRaw(kOptions);  // kOptions is written with bare LF
+  const Scanned lf = scanExact(kOptions);  // kOptions is written with bare LF
   ASSERT_EQ(lf.err, ScanError::kOK);
   EXPECT_EQ(lf.get(lf.m.call_id), "a84b4c76e66710@lb.example.com");
   EXPECT_EQ(lf.m.header_end, lf.size);
@@ -320,19 +283,20 @@ TEST(SipScannerTest, LfOnlyAndMixedLineEnds) {
   std::string mixed = crlf(kOptions);
   mixed.erase(mixed.find("\r\nCall-ID"), 1);
   mixed.erase(mixed.size() - 2, 1);  // blank line as bare LF
-  const Scanned m = scanRaw(mixed);
+  const Scanned m = scanExact(mixed);
   ASSERT_EQ(m.err, ScanError::kOK);
   EXPECT_EQ(m.get(m.m.call_id), "a84b4c76e66710@lb.example.com");
   EXPECT_EQ(m.m.header_end, m.size);
 
-  const Scanned fold = scanRaw("OPTIONS sip:a@b SIP/2.0\nCall-ID:\n x@y\nCSeq: 1\n OPTIONS\n"
-                               "Via: SIP/2.0/UDP h\nFrom: <sip:a@b>;tag=1\nTo: <sip:a@b>\n\n");
+  const Scanned fold = scanExact(
+      "OPTIONS sip:a@b SIP/2.0\nCall-ID:\n x@y\nCSeq: 1\n OPTIONS\n"
+      "Via: SIP/2.0/UDP h\nFrom: <sip:a@b>;tag=1\nTo: <sip:a@b>\n\n");
   ASSERT_EQ(fold.err, ScanError::kOK);
   EXPECT_EQ(fold.get(fold.m.call_id), "x@y");
 }
 
 TEST(SipScannerTest, LeadingLineEndsAreSkipped) {
-  const Scanned s = scanRaw("\r\n\r\n\n" + crlf(kOptions));
+  const Scanned s = scanExact("\r\n\r\n\n" + crlf(kOptions));
   ASSERT_EQ(s.err, ScanError::kOK);
   EXPECT_EQ(s.get(s.m.method_token), "OPTIONS");
 }
@@ -498,32 +462,32 @@ TEST(SipScannerTest, ContentLength) {
       "INVITE sip:b@example.com SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
       "From: <sip:a@x>;tag=1\nTo: <sip:b@x>\nCall-ID: c1\nCSeq: 1 INVITE\n"
       "Content-Type: application/sdp\nl: 10\n\n");
-  const Scanned exact = scanRaw(invite + "0123456789");
+  const Scanned exact = scanExact(invite + "0123456789");
   ASSERT_EQ(exact.err, ScanError::kOK);
   EXPECT_EQ(exact.m.content_length, 10);
   EXPECT_EQ(exact.m.header_end, invite.size());
   EXPECT_EQ(exact.m.body_length, 10);
 
   // Extra bytes after the declared body are not part of the message.
-  const Scanned longer = scanRaw(invite + "0123456789EXTRA");
+  const Scanned longer = scanExact(invite + "0123456789EXTRA");
   ASSERT_EQ(longer.err, ScanError::kOK);
   EXPECT_EQ(longer.m.body_length, 10);
 
   // Fewer bytes than declared: malformed over UDP, "wait for more" on a stream.
-  const Scanned shorter = scanRaw(invite + "01234");
+  const Scanned shorter = scanExact(invite + "01234");
   EXPECT_EQ(shorter.err, ScanError::kBODY_TRUNCATED);
   EXPECT_EQ(shorter.m.content_length, 10);
   EXPECT_EQ(shorter.m.header_end, invite.size());
   ScanOptions stream;
   stream.datagram = false;
-  const Scanned waiting = scanRaw(invite + "01234", stream);
+  const Scanned waiting = scanExact(invite + "01234", stream);
   EXPECT_EQ(waiting.err, ScanError::kOK);
   EXPECT_EQ(waiting.m.body_length, 10);
 
   // Without Content-Length the body is the rest of the datagram.
   std::string no_cl = invite;
   no_cl.erase(no_cl.find("l: 10\r\n"), 7);
-  const Scanned rest = scanRaw(no_cl + "abc");
+  const Scanned rest = scanExact(no_cl + "abc");
   ASSERT_EQ(rest.err, ScanError::kOK);
   EXPECT_EQ(rest.m.content_length, -1);
   EXPECT_EQ(rest.m.body_length, 3);
@@ -573,13 +537,13 @@ TEST(SipScannerTest, RetryAfter) {
 }
 
 TEST(SipScannerTest, EmptyAndTruncated) {
-  EXPECT_EQ(scanRaw("").err, ScanError::kEMPTY);
-  EXPECT_EQ(scanRaw("\r\n\r\n").err, ScanError::kEMPTY);
-  EXPECT_EQ(scanRaw("\n").err, ScanError::kEMPTY);
-  EXPECT_EQ(scanRaw("OPTIONS sip:a@b SIP/2.0").err, ScanError::kTRUNCATED);
+  EXPECT_EQ(scanExact("").err, ScanError::kEMPTY);
+  EXPECT_EQ(scanExact("\r\n\r\n").err, ScanError::kEMPTY);
+  EXPECT_EQ(scanExact("\n").err, ScanError::kEMPTY);
+  EXPECT_EQ(scanExact("OPTIONS sip:a@b SIP/2.0").err, ScanError::kTRUNCATED);
   std::string text = crlf(kOptions);
-  EXPECT_EQ(scanRaw(text.substr(0, text.size() - 2)).err, ScanError::kTRUNCATED);
-  EXPECT_EQ(scanRaw(text.substr(0, text.size() - 5)).err, ScanError::kTRUNCATED);
+  EXPECT_EQ(scanExact(text.substr(0, text.size() - 2)).err, ScanError::kTRUNCATED);
+  EXPECT_EQ(scanExact(text.substr(0, text.size() - 5)).err, ScanError::kTRUNCATED);
 }
 
 TEST(SipScannerTest, BadHeaderLines) {
@@ -591,30 +555,31 @@ TEST(SipScannerTest, BadHeaderLines) {
 }
 
 TEST(SipScannerTest, ControlCharacters) {
-  EXPECT_EQ(scanRaw(crlf(optionsWith("Subject: a")).replace(
-                        crlf(optionsWith("Subject: a")).find("Subject: a") + 9, 1, 1, '\0'))
-                .err,
-            ScanError::kBAD_CHARACTER);
+  EXPECT_EQ(
+      scanExact(crlf(optionsWith("Subject: a"))
+                    .replace(crlf(optionsWith("Subject: a")).find("Subject: a") + 9, 1, 1, '\0'))
+          .err,
+      ScanError::kBAD_CHARACTER);
   for (char c : {'\x01', '\x07', '\x0b', '\x1f', '\x7f', '\r'}) {
     std::string text = crlf(optionsWith("Subject: a_b"));
     text[text.find("a_b") + 1] = c;
-    EXPECT_EQ(scanRaw(text).err, ScanError::kBAD_CHARACTER) << int(c);
+    EXPECT_EQ(scanExact(text).err, ScanError::kBAD_CHARACTER) << int(c);
   }
   std::string name = crlf(optionsWith("Na_me: x"));
   name[name.find("Na_me") + 2] = '\x01';
-  EXPECT_EQ(scanRaw(name).err, ScanError::kBAD_CHARACTER);
+  EXPECT_EQ(scanExact(name).err, ScanError::kBAD_CHARACTER);
   std::string start = crlf(kOptions);
   start[start.find("alice")] = '\x01';
-  EXPECT_EQ(scanRaw(start).err, ScanError::kBAD_CHARACTER);
+  EXPECT_EQ(scanExact(start).err, ScanError::kBAD_CHARACTER);
   // Allowed: HTAB, UTF-8, and any control byte escaped inside a quoted string.
   std::string ok = crlf(optionsWith("Subject:\tgr\xc3\xbc\xc3\x9f\x65\nTo-Do: \"BEL:\\\x07 NUL:\\@ DEL:\\\x7f\""));
   ok[ok.find("NUL:\\@") + 5] = '\0';
-  EXPECT_EQ(scanRaw(ok).err, ScanError::kOK);
+  EXPECT_EQ(scanExact(ok).err, ScanError::kOK);
   // ... but not outside the quotes, nor unescaped inside them.
   std::string outside = crlf(optionsWith("To-Do: \\\x07"));
-  EXPECT_EQ(scanRaw(outside).err, ScanError::kBAD_CHARACTER);
+  EXPECT_EQ(scanExact(outside).err, ScanError::kBAD_CHARACTER);
   std::string unescaped = crlf(optionsWith("To-Do: \"\x07\""));
-  EXPECT_EQ(scanRaw(unescaped).err, ScanError::kBAD_CHARACTER);
+  EXPECT_EQ(scanExact(unescaped).err, ScanError::kBAD_CHARACTER);
 }
 
 TEST(SipScannerTest, Limits) {
@@ -637,7 +602,7 @@ TEST(SipScannerTest, Limits) {
   EXPECT_EQ(scanText(kOptions, short_start).err, ScanError::kLINE_TOO_LONG);
 
   const std::string big(65536, 'a');
-  EXPECT_EQ(scanRaw(big).err, ScanError::kTOO_LARGE);
+  EXPECT_EQ(scanExact(big).err, ScanError::kTOO_LARGE);
 }
 
 TEST(SipScannerTest, ErrorLabelsComeFromTheAbiList) {

@@ -1,48 +1,29 @@
 // scanForSteering, the fast path's scanner entry: the fields it returns, where
 // it stops, and every error it can give. Messages sit in heap buffers of
 // exactly their size, so ASan reports any read past the span.
-#include <sipsteer/core/sip_scanner.h>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
-#include <ostream>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "unit/common/sip_scan_support.h"
+
 namespace sipsteer::sip {
-
-void PrintTo(ScanError error, std::ostream* os) { *os << scanErrorLabel(error); }
-
 namespace {
 
-std::string crlf(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') out += '\r';
-    out += c;
-  }
-  return out;
-}
+using testing::crlf;
 
-struct Steered {
-  std::unique_ptr<uint8_t[]> buf;
-  size_t size = 0;
+struct Steered : testing::ExactBuffer {
   SteeringFields f;
   ScanError err = ScanError::kOK;
-  std::span<const uint8_t> span() const { return {buf.get(), size}; }
-  std::string_view get(Slice s) const { return s.in(span()); }
 };
 
 Steered steerRaw(std::string_view bytes) {
-  Steered s;
-  s.size = bytes.size();
-  s.buf.reset(new uint8_t[s.size > 0 ? s.size : 1]);
-  std::memcpy(s.buf.get(), bytes.data(), bytes.size());
+  Steered s{testing::ExactBuffer(bytes)};
   s.err = scanForSteering(s.span(), s.f);
   return s;
 }

@@ -20,6 +20,7 @@ struct rte_rcu_qsbr;
 namespace sipsteer::dp::testing {
 
 using sipsteer::testing::Bytes;
+using sipsteer::testing::decodeFrame;
 using sipsteer::testing::IpAddr;
 using sipsteer::testing::Mac;
 

@@ -7,28 +7,15 @@
 
 #include <set>
 
-#include "pipeline_fixture.h"
+#include "pipeline_family_fixture.h"
 
 namespace sipsteer::dp::testing {
 namespace {
 
-using sipsteer::testing::decodeFrame;
 using sipsteer::testing::icmpUnreachableFrame;
-using sipsteer::testing::SipRequestSpec;
-using sipsteer::testing::sipRequest;
-using sipsteer::testing::udpFrame;
 
-class PipelineIcmpTest : public PipelineFixture, public ::testing::WithParamInterface<uint8_t> {
+class PipelineIcmpTest : public PipelineFamilyFixture {
  protected:
-  uint8_t family() const { return GetParam(); }
-  IpAddr serverAddr(int i) const {
-    return IpAddr::parse(family() == 4 ? "198.18.2." + std::to_string(i) : "fd00:5eed::2:" + std::to_string(i));
-  }
-  void start(uint8_t mode) {
-    spec_ = defaultSpec(family(), mode);
-    publish(spec_);
-    learnServerMacs(spec_);
-  }
   // Sends an INVITE; returns the forwarded frame and the server number.
   std::pair<Bytes, int> invite(const std::string& call_id) {
     SipRequestSpec r;
@@ -36,9 +23,7 @@ class PipelineIcmpTest : public PipelineFixture, public ::testing::WithParamInte
     const auto out = send(udpFrame(clientFrame(family()), sipRequest(r)));
     EXPECT_EQ(out.size(), 1u);
     if (out.empty()) return {{}, 0};
-    for (int i = 1; i <= 3; ++i)
-      if (decodeFrame(out[0].frame).dst_mac == serverMac(i)) return {out[0].frame, i};
-    return {out[0].frame, 0};
+    return {out[0].frame, serverNumber(decodeFrame(out[0].frame))};
   }
   // The error server `n`'s kernel sends about `forwarded` (to the client in
   // nat mode: the quoted packet's source).
@@ -53,11 +38,9 @@ class PipelineIcmpTest : public PipelineFixture, public ::testing::WithParamInte
     while (rte_ring_sc_dequeue_elem(events_, &e, sizeof e) == 0) out.push_back(e);
     return out;
   }
-  core::TableSpec spec_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Families, PipelineIcmpTest, ::testing::Values(4, 6),
-                         [](const auto& param_info) { return param_info.param == 4 ? "Ipv4" : "Ipv6"; });
+INSTANTIATE_TEST_SUITE_P(Families, PipelineIcmpTest, ::testing::Values(4, 6), familyName);
 
 TEST_P(PipelineIcmpTest, ValidatedUnreachableTakesServerDownAndRetransmissionMoves) {
   start(SIPSTEER_MODE_NAT);

@@ -7,7 +7,6 @@ namespace {
 
 using sipsteer::testing::arpReply;
 using sipsteer::testing::arpRequest;
-using sipsteer::testing::decodeFrame;
 using sipsteer::testing::neighbourAdvertisement;
 using sipsteer::testing::neighbourSolicitation;
 

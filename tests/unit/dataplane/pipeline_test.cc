@@ -5,29 +5,15 @@
 #include <map>
 #include <set>
 
-#include "pipeline_fixture.h"
+#include "pipeline_family_fixture.h"
 
 namespace sipsteer::dp::testing {
 namespace {
 
-using sipsteer::testing::decodeFrame;
-using sipsteer::testing::SipRequestSpec;
-using sipsteer::testing::sipRequest;
-using sipsteer::testing::udpFrame;
-
-class PipelineTest : public PipelineFixture, public ::testing::WithParamInterface<uint8_t> {
+class PipelineTest : public PipelineFamilyFixture {
  protected:
-  uint8_t family() const { return GetParam(); }
   IpAddr vip() const { return IpAddr::parse(family() == 4 ? "198.18.0.10" : "fd00:5eed::10"); }
   IpAddr client() const { return IpAddr::parse(family() == 4 ? "198.18.1.1" : "fd00:5eed::1:1"); }
-  IpAddr serverAddr(int i) const {
-    return IpAddr::parse(family() == 4 ? "198.18.2." + std::to_string(i) : "fd00:5eed::2:" + std::to_string(i));
-  }
-  void start(uint8_t mode) {
-    spec_ = defaultSpec(family(), mode);
-    publish(spec_);
-    learnServerMacs(spec_);
-  }
   Bytes request(const std::string& call_id, const std::string& method = "INVITE", uint16_t sport = 5062) {
     SipRequestSpec r;
     r.method = method;
@@ -46,20 +32,19 @@ class PipelineTest : public PipelineFixture, public ::testing::WithParamInterfac
     EXPECT_TRUE(d.l4_checksum_ok);
     return d;
   }
-  int serverNumber(const sipsteer::testing::DecodedFrame& d) const {
-    for (int i = 1; i <= 3; ++i)
-      if (d.dst_mac == serverMac(i)) return i;
-    return 0;
+  // The nat spec with every server down, published as spec_: the 503 path.
+  void publishEveryServerDown() {
+    spec_ = defaultSpec(family(), SIPSTEER_MODE_NAT);
+    for (auto& s : spec_.pools[0].servers) s.state = SIPSTEER_STATE_DOWN;
+    publish(spec_);
   }
   uint64_t hashOf(const std::string& call_id) const {
     const uint64_t h = core::hashCallId(spec_.hash_key, call_id);
     return h == 0 ? 1 : h;
   }
-  core::TableSpec spec_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Families, PipelineTest, ::testing::Values(4, 6),
-                         [](const auto& param_info) { return param_info.param == 4 ? "Ipv4" : "Ipv6"; });
+INSTANTIATE_TEST_SUITE_P(Families, PipelineTest, ::testing::Values(4, 6), familyName);
 
 TEST_P(PipelineTest, NoTableYet) {
   EXPECT_TRUE(send(request("a")).empty());
@@ -221,10 +206,7 @@ TEST_P(PipelineTest, DeadServerDialogsResteerAndDrainingKeepsThem) {
 }
 
 TEST_P(PipelineTest, NoLiveServerAnswers503) {
-  core::TableSpec spec = defaultSpec(family(), SIPSTEER_MODE_NAT);
-  for (auto& s : spec.pools[0].servers) s.state = SIPSTEER_STATE_DOWN;
-  spec_ = spec;
-  publish(spec);
+  publishEveryServerDown();
   SipRequestSpec r;
   r.call_id = "nobody-home";
   r.via = "SIP/2.0/UDP 198.18.1.1:5070;branch=z9hG4bK-503";
@@ -408,10 +390,7 @@ TEST_P(PipelineTest, FragmentsThatNeverCompleteAreCounted) {
 }
 
 TEST_P(PipelineTest, FragmentedRequestWithoutLiveServerGets503) {
-  core::TableSpec spec = defaultSpec(family(), SIPSTEER_MODE_NAT);
-  for (auto& s : spec.pools[0].servers) s.state = SIPSTEER_STATE_DOWN;
-  spec_ = spec;
-  publish(spec);
+  publishEveryServerDown();
   SipRequestSpec r;
   r.body = std::string(2500, 'v');
   std::vector<Sent> out;
