@@ -8,12 +8,34 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 namespace sipsteer::bpf {
 
 namespace {
 constexpr long kBpfFsMagic = 0xcafe4a11;
+}
+
+std::string missingBpfCapabilities(uint64_t cap_eff) {
+  // Bit numbers from linux/capability.h (CAP_PERFMON and CAP_BPF: 5.8).
+  constexpr int kNetAdmin = 12, kSysAdmin = 21, kPerfmon = 38, kBpf = 39;
+  const auto has = [cap_eff](int bit) { return (cap_eff >> bit) & 1; };
+  std::string missing;
+  const auto add = [&missing](const char* name) { missing += (missing.empty() ? "" : ", ") + std::string(name); };
+  if (!has(kBpf) && !has(kSysAdmin)) add("CAP_BPF");
+  if (!has(kPerfmon) && !has(kSysAdmin)) add("CAP_PERFMON");
+  if (!has(kNetAdmin)) add("CAP_NET_ADMIN");
+  return missing;
+}
+
+uint64_t effectiveCapabilities() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("CapEff:", 0) == 0) return std::strtoull(line.c_str() + 7, nullptr, 16);
+  return ~uint64_t{0};
 }
 
 BpfError makeError(const std::string& what, int code) {
@@ -22,8 +44,16 @@ BpfError makeError(const std::string& what, int code) {
     message += ": ";
     message += std::strerror(code < 0 ? -code : code);
   }
-  if ((code == -EPERM || code == -EACCES) && geteuid() != 0)
-    message += " (needs root or CAP_BPF + CAP_NET_ADMIN; check kernel.unprivileged_bpf_disabled)";
+  // uid 0 is not enough: a systemd unit's CapabilityBoundingSet= leaves root
+  // with only what it lists, so the hint names what this process lacks.
+  const std::string missing =
+      code == -EPERM || code == -EACCES ? missingBpfCapabilities(effectiveCapabilities()) : std::string();
+  if (!missing.empty())
+    message += " (this process lacks " + missing +
+               ": sipsteer needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN, see docs/operations.md; "
+               "without them also check kernel.unprivileged_bpf_disabled)";
+  else if (code == -EPERM)
+    message += " (capabilities are present: a seccomp filter, an LSM or kernel.unprivileged_bpf_disabled refused it)";
   else if (code == -EACCES)
     message += " (the verifier refused the program: its log is above)";
   else if (code == -ENOMEM)

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <memory>
 #include <string>
 
@@ -226,6 +227,27 @@ TEST_F(LoaderTest, FrontOnVethSendsSipToXskAndEverythingElseToTheKernel) {
   ASSERT_TRUE(counters.has_value());
   EXPECT_EQ((*counters)[SIPSTEER_XDP_REDIRECTED_SIP], 1u);
   EXPECT_GE((*counters)[SIPSTEER_XDP_PASSED], 4u) << "ARP, UDP, TCP handshake and data";
+}
+
+// The hint of a refused load names what the process lacks, also for uid 0
+// (a systemd unit's bounding set leaves root with only what it lists).
+TEST(LoaderCapabilityHintTest, NamesTheMissingCapabilities) {
+  constexpr uint64_t kNetAdmin = 1ull << 12, kSysAdmin = 1ull << 21, kPerfmon = 1ull << 38, kBpf = 1ull << 39;
+  EXPECT_EQ(bpf::missingBpfCapabilities(kNetAdmin | kPerfmon | kBpf), "");
+  EXPECT_EQ(bpf::missingBpfCapabilities(kNetAdmin | kSysAdmin), "");  // kernels before 5.8
+  EXPECT_EQ(bpf::missingBpfCapabilities(kNetAdmin | kPerfmon), "CAP_BPF");
+  EXPECT_EQ(bpf::missingBpfCapabilities(kNetAdmin | kBpf), "CAP_PERFMON");
+  EXPECT_EQ(bpf::missingBpfCapabilities(kPerfmon | kBpf), "CAP_NET_ADMIN");
+  EXPECT_EQ(bpf::missingBpfCapabilities(0), "CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN");
+  EXPECT_EQ(bpf::missingBpfCapabilities(~uint64_t{0}), "");
+}
+
+TEST(LoaderCapabilityHintTest, PermissionErrorsSayWhatIsMissingOthersDoNot) {
+  if (!bpf::missingBpfCapabilities(bpf::effectiveCapabilities()).empty())
+    GTEST_SKIP() << "runs with reduced capabilities; the hint would (rightly) blame them";
+  EXPECT_EQ(bpf::makeError("load", -EPERM).message.find("lacks"), std::string::npos);
+  EXPECT_NE(bpf::makeError("load", -EPERM).message.find("seccomp"), std::string::npos);
+  EXPECT_EQ(bpf::makeError("load", -EINVAL).message, "load: Invalid argument");
 }
 
 }  // namespace

@@ -29,8 +29,10 @@ bpf::AttachMode attachMode(XdpAttach a) {
 }
 
 // Pinned maps outlive sipsteerd on purpose (restart keeps the last table).
-// libbpf refuses to reuse one whose sizes differ from the new options.
-std::string loadHint(const XdpConfig& c) {
+// libbpf refuses to reuse one whose sizes differ from the new options, with
+// EINVAL; other failures (EPERM: privileges) carry the loader's own hint.
+std::string loadHint(const XdpConfig& c, const bpf::BpfError& error) {
+  if (error.code != -EINVAL) return "";
   return " (if xdp map sizes changed since the maps were pinned, remove the old pins: rm " + c.pin_root +
          "/sipsteer_*_v" + std::to_string(SIPSTEER_ABI_VERSION) + ")";
 }
@@ -169,7 +171,7 @@ std::expected<std::unique_ptr<XdpLink>, std::string> openSteer(const XdpConfig& 
       return std::unexpected("xdp.tx_interface " + c.tx_interface + ": " + std::strerror(errno));
   }
   auto program = bpf::SteerProgram::load(o);
-  if (!program) return std::unexpected(program.error().message + loadHint(c));
+  if (!program) return std::unexpected(program.error().message + loadHint(c, program.error()));
   auto link = std::make_unique<SteerLink>(c, std::move(*program));
   if (auto r = link->attach(); !r) return std::unexpected(r.error());
   return link;
@@ -179,7 +181,7 @@ std::expected<std::unique_ptr<XdpLink>, std::string> openFront(const XdpConfig& 
   bpf::FrontOptions o;  // default sizes: DPDK's load of the object must reuse our pins
   o.pin_root = c.pin_root;
   auto program = bpf::FrontProgram::load(o);
-  if (!program) return std::unexpected(program.error().message + loadHint(c));
+  if (!program) return std::unexpected(program.error().message + loadHint(c, program.error()));
   auto link = std::make_unique<FrontLink>(c, std::move(*program));
   if (auto r = link->attach(); !r) return std::unexpected(r.error());
   if (!c.front_attach) {

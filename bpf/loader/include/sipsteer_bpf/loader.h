@@ -25,6 +25,15 @@ using Result = std::expected<T, BpfError>;
 // usual causes (EPERM: privileges; ENOMEM/E2BIG: memlock or map sizes).
 BpfError makeError(const std::string& what, int code);
 
+// The capabilities loading and attaching the programs needs that the
+// effective set `cap_eff` (a CapEff bit mask) lacks, e.g. "CAP_BPF,
+// CAP_PERFMON"; "" when none is missing. CAP_SYS_ADMIN stands in for CAP_BPF
+// and CAP_PERFMON (kernels before 5.8 know only it).
+std::string missingBpfCapabilities(uint64_t cap_eff);
+// This process's effective capability mask (/proc/self/status), or all
+// bits set when it cannot be read (then no hint blames capabilities).
+uint64_t effectiveCapabilities();
+
 enum class AttachMode : uint8_t {
   kAuto,     // native (driver) mode, generic (skb) if the driver lacks XDP
   kNative,   // driver mode only
