@@ -127,7 +127,10 @@ class FrontTest : public ::testing::Test {
                    "ip -6 addr add fd00:5eed::99/64 dev sfx0 nodad && "
                    "ip -6 route add fd00:5eed::1:0/112 dev sfx0 && "
                    "echo 1 > /proc/sys/net/ipv4/conf/sfx0/forwarding && "
-                   "echo 1 > /proc/sys/net/ipv6/conf/sfx0/forwarding"));
+                   "echo 1 > /proc/sys/net/ipv6/conf/sfx0/forwarding && "
+                   // The IPv6 FIB helper checks the namespace-wide switch
+                   // (devconf_all), not the device's: FWD_DISABLED without it.
+                   "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"));
     xsk_ = std::make_unique<XskSocket>("sfx0", 0);
     ASSERT_TRUE(xsk_->ok()) << xsk_->error();
     ASSERT_TRUE(front_->setXsk(0, xsk_->fd()).has_value());
@@ -202,6 +205,11 @@ TEST_F(FrontTest, FixturesGiveTheirVerdicts) {
       {"nat_server_reply_to_client", replyFrom("198.18.2.1", 5060, "198.18.1.1"), kRedirect,
        SIPSTEER_XDP_REDIRECTED_SIP},
       {"nat_server_probe_reply_to_appliance", replyFrom("198.18.2.1", 5060, "198.18.0.99"), kPass,
+       SIPSTEER_XDP_PASSED},
+      {"nat_server_reply_to_client_ipv6", replyFrom("fd00:5eed::2:1", 5060, "fd00:5eed::1:1"), kRedirect,
+       SIPSTEER_XDP_REDIRECTED_SIP},
+      // No route (outside sfx0's fd00:5eed::/64): the FIB is really asked.
+      {"nat_server_reply_to_unrouted_ipv6", replyFrom("fd00:5eed::2:1", 5060, "fd00:5eed:1::1"), kPass,
        SIPSTEER_XDP_PASSED},
       {"nat_server_probe_reply_to_appliance_ipv6",
        replyFrom("fd00:5eed::2:1", 5060, "fd00:5eed::99"), kPass, SIPSTEER_XDP_PASSED},
