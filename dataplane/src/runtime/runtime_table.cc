@@ -109,7 +109,7 @@ std::unique_ptr<RuntimeTable> RuntimeTable::build(std::span<const uint8_t> blob,
       const RtServer& x = t->servers_[o];
       return x.family == s.family && sameAddr(x.addr, s.addr);
     });
-    place(t->by_id_, addrHash(0, {}, 0) ^ (s.server_id * 0x9e3779b1u), i,
+    place(t->by_id_, idHash(s.server_id), i,
           [&](uint16_t o) { return t->servers_[o].server_id == s.server_id; });
   }
   return t;
@@ -147,7 +147,7 @@ int RuntimeTable::findServerAddr(uint8_t family, const union sipsteer_addr& addr
 
 int RuntimeTable::serverById(uint32_t server_id) const noexcept {
   if (servers_.empty()) return -1;
-  for (uint32_t i = (addrHash(0, {}, 0) ^ (server_id * 0x9e3779b1u)) & mask_;; i = (i + 1) & mask_) {
+  for (uint32_t i = idHash(server_id) & mask_;; i = (i + 1) & mask_) {
     const uint16_t index = by_id_[i];
     if (index == kNoIndex) return -1;
     if (servers_[index].server_id == server_id) return index;

@@ -91,6 +91,11 @@ class RuntimeTable {
  private:
   RuntimeTable() = default;
   static uint32_t addrHash(uint8_t family, const union sipsteer_addr& addr, uint16_t port) noexcept;
+  // Slot hash of a server id: one multiply (serverById runs on every packet
+  // of a known dialog; ids are the operator's small integers).
+  static uint32_t idHash(uint32_t server_id) noexcept {
+    return static_cast<uint32_t>((server_id * 0x9e3779b97f4a7c15ull) >> 32);
+  }
 
   std::vector<uint8_t> blob_;
   core::TableView view_;
