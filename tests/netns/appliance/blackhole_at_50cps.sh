@@ -39,12 +39,7 @@ calls=500 rate=50 jitter=0.2  # jitter: sipsteerd's default (control/src/config/
 target=198.18.2.2:5060
 
 lab_init "bh$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
+lab_up
 lab_log "all servers up and published"
 
 to_ms() { case $1 in *ms) echo "${1%ms}" ;; *s) echo $(( ${1%s} * 1000 )) ;; esac; }

@@ -37,12 +37,7 @@ calls=300 rate=30 hold_ms=4000 deadline_s=40 slack_ms=3000
 target=198.18.2.2:5060
 
 lab_init "drn$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
+lab_up
 lab_log "all servers up and published; affinity after_bye_s default (32 s)"
 
 active() { lab_metric sipsteer_server_active_dialogs "$1"; }

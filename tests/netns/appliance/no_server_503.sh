@@ -33,12 +33,7 @@ retry_after_s=7
 max_median_ms=10 silence_s=2
 
 lab_init "n503$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
+lab_up
 lab_log "all servers up and published"
 
 # --- 1: every server dies ------------------------------------------------------

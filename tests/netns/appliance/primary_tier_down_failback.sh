@@ -35,12 +35,7 @@ jitter=0.2  # sipsteerd's default probe jitter (control/src/config/config.h)
 p1=198.18.2.1:5060 p2=198.18.2.2:5060 b3=198.18.2.3:5060
 
 lab_init "fb$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
+lab_up
 lab_log "all servers up and published (primaries s1, s2 priority ${lab_priorities[1]}; backup s3 priority ${lab_priorities[3]})"
 
 new() { lab_metric sipsteer_server_new_dialogs_total "$1"; }
