@@ -25,7 +25,7 @@
 #               sipsteerd (management veth 198.18.3.1, metrics :9464) --veth--
 #   PREFIX-srv  sipp UAS 198.18.2.1 .2 .3 (:5060), dnsmasq on 198.18.3.2:53
 #
-# Binaries: LAB_DP, LAB_D, LAB_CTL (paths). Everything the lab starts is
+# Binaries: LAB_DP, LAB_D, LAB_CTL (paths; lab_story_args "$@" sets them). Everything the lab starts is
 # tracked by PID and stopped on exit; the namespaces are deleted.
 
 lab_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,6 +39,13 @@ lab_dirty_ttl=2s lab_failback_hold=1s
 lab_weights=(0 1 2 1)          # server i's weight (index 0 unused)
 lab_priorities=(0 10 10 20)    # server i's priority: 1 and 2 primary, 3 backup
 lab_uas_stats=0                # 1: servers write sipp per-second statistics to uasI.csv
+
+# lab_story_args SIPSTEER_DP SIPSTEERD SIPSTEERCTL: a story's binaries; skips (77) unless root, fails without sipp.
+lab_story_args() {
+  LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
+  [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+  command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
+}
 
 lab_log() { echo "[$(date +%T.%3N)] $*"; }
 lab_ms() { date +%s%3N; }

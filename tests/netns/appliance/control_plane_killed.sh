@@ -17,10 +17,8 @@
 #
 # Usage: control_plane_killed.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 lab_init "cpk$$"
 lab_up

@@ -16,11 +16,9 @@
 #
 # Usage: dns_changes_under_load.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
-command -v dnsmasq >/dev/null || { echo "dnsmasq missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
+command -v dnsmasq >/dev/null || { echo "dnsmasq missing"; exit 1; }
 
 lab_pool_source=dns
 lab_dns_ttl=1

@@ -26,10 +26,8 @@
 #
 # Usage: drain_with_dialogs.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 # Default after_bye_s (32 s): closing dialogs must not hold the drain.
 # Slack after the last call: sweep pass + counters interval + ctl poll + BYE.

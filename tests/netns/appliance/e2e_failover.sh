@@ -13,10 +13,8 @@
 #
 # Usage: e2e_failover.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 lab_init "e2e$$"
 lab_up

@@ -18,13 +18,11 @@
 #
 # Usage: prometheus_scrapes.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
-command -v prometheus >/dev/null || { echo "prometheus missing (deploy/install-deps.sh installs it)"; exit 77; }
 here=$(cd "$(dirname "$0")" && pwd)
 shipped=$here/../../../deploy/prometheus
 . "$here/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
+command -v prometheus >/dev/null || { echo "prometheus missing (deploy/install-deps.sh installs it)"; exit 77; }
 
 lab_init "prm$$"
 lab_up
