@@ -3,24 +3,29 @@
 # scenarios in tests/netns/appliance/. Source it, set the binaries, call:
 #
 #   lab_init PREFIX           namespaces PREFIX-cli, PREFIX-app, PREFIX-srv; work dir; trap
+#   lab_up                    lab_network .. lab_wait_all_up below, in order (dnsmasq for a DNS pool)
 #   lab_network               veths and addresses (below)
 #   lab_start_servers         three sipp SIP servers  -> lab_uas_pid[1..3]
 #   lab_start_dns             dnsmasq with NAPTR/SRV/A for lab.test (lab_dns_records)
 #   lab_write_config          $lab_dir/sipsteer.yaml from the lab_* knobs below
 #   lab_start_dataplane / lab_start_control / lab_wait_all_up
 #   lab_ctl ARGS...           sipsteerctl against the lab's API socket
+#   lab_status_field FIELD    a field of sipsteerctl status, "" if sipsteerd does not answer
+#   lab_server_field ADDR F   a field of a server in the pool, "" if unknown
 #   lab_state ADDR            state of a server in the pool, "" if unknown
 #   lab_wait_state ADDR STATE MS / lab_wait_not_up ADDR MS   -> prints elapsed ms
 #   lab_metric NAME [SERVER]  sum of an exporter series (optionally one server's)
 #   lab_uac NAME CALLS RATE [PAUSE_MS] [sipp args...]   -> $lab_dir/NAME.csv
 #   lab_uac_result NAME       "successful failed" from that csv
+#   lab_stat NAME COLUMN      last per-second value of a sipp statistics column in NAME.csv
+#   lab_fail MSG / lab_fail_with_drops MSG   fail with the logs (and the drop counters)
 #
 #   PREFIX-cli  sipp UAC 198.18.1.1 --veth-- PREFIX-app: sipsteer-dp (net_af_packet,
 #               VIP 198.18.0.10:5060; ports dpc 198.18.1.254, dps 198.18.2.254),
 #               sipsteerd (management veth 198.18.3.1, metrics :9464) --veth--
 #   PREFIX-srv  sipp UAS 198.18.2.1 .2 .3 (:5060), dnsmasq on 198.18.3.2:53
 #
-# Binaries: LAB_DP, LAB_D, LAB_CTL (paths). Everything the lab starts is
+# Binaries: LAB_DP, LAB_D, LAB_CTL (paths; lab_story_args "$@" sets them). Everything the lab starts is
 # tracked by PID and stopped on exit; the namespaces are deleted.
 
 lab_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,6 +38,14 @@ lab_interval=500ms lab_timeout=300ms lab_rise=2 lab_fall=2
 lab_dirty_ttl=2s lab_failback_hold=1s
 lab_weights=(0 1 2 1)          # server i's weight (index 0 unused)
 lab_priorities=(0 10 10 20)    # server i's priority: 1 and 2 primary, 3 backup
+lab_uas_stats=0                # 1: servers write sipp per-second statistics to uasI.csv
+
+# lab_story_args SIPSTEER_DP SIPSTEERD SIPSTEERCTL: a story's binaries; skips (77) unless root, fails without sipp.
+lab_story_args() {
+  LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
+  [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+  command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
+}
 
 lab_log() { echo "[$(date +%T.%3N)] $*"; }
 lab_ms() { date +%s%3N; }
@@ -42,6 +55,11 @@ lab_fail() {
   local f
   for f in "$lab_dir"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 25 "$f"; }; done
   exit 1
+}
+# lab_fail, after the dataplane's non-zero drop counters, which tell lost calls from late ones.
+lab_fail_with_drops() {
+  lab_metrics | grep -E "^sipsteer_dataplane_drops_total|^sipsteer_server_unanswered" | grep -v " 0$" || true
+  lab_fail "$@"
 }
 
 lab_init() {
@@ -112,8 +130,9 @@ lab_network() {
 
 # lab_start_server I [SCENARIO_XML]: sipp UAS on 198.18.2.I:5060.
 lab_start_server() {
-  local i=$1 sf=${2:-$lab_here/uas_calls_and_options.xml}
-  ip netns exec "$lab_srv" sipp -sf "$sf" -i 198.18.2.$i -p 5060 -mp $((6000 + 10 * i)) -nostdin \
+  local i=$1 sf=${2:-$lab_here/uas_calls_and_options.xml} stats=()
+  if [ "$lab_uas_stats" = 1 ]; then stats=(-trace_stat -fd 1 -stf "$lab_dir/uas$i.csv"); fi
+  ip netns exec "$lab_srv" sipp -sf "$sf" -i 198.18.2.$i -p 5060 -mp $((6000 + 10 * i)) -nostdin "${stats[@]}" \
     >>"$lab_dir/uas$i.log" 2>&1 &
   lab_uas_pid[$i]=$!
   lab_track $!
@@ -220,16 +239,24 @@ lab_start_control() {
   ip netns exec "$lab_app" "$LAB_D" -c "$lab_config" >>"$lab_dir/sipsteerd.log" 2>&1 &
   lab_d_pid=$!
   lab_track $!
+  lab_d_started=$(lab_ms)
 }
 
 lab_ctl() { "$LAB_CTL" -s "$lab_dir/api.sock" "$@"; }
 
-lab_state() {
+lab_status_field() {  # FIELD -> value from sipsteerctl --json status, "" if it does not answer
+  lab_ctl --json status 2>/dev/null | python3 -c "
+import json,sys
+v=json.load(sys.stdin).get('$1')
+print(str(v).lower() if isinstance(v,bool) else v)" 2>/dev/null || true
+}
+lab_server_field() {  # ADDRESS FIELD -> value from sipsteerctl --json servers of pool core
   lab_ctl --json servers --pool core 2>/dev/null | python3 -c "
 import json,sys
 for s in json.load(sys.stdin):
-    if s['address']=='$1': print(s['state']); break" 2>/dev/null || true
+    if s['address']=='$1': print(s.get('$2','')); break" 2>/dev/null || true
 }
+lab_state() { lab_server_field "$1" state; }  # ADDRESS -> up, down, draining, ...
 lab_wait_state() {
   local start now
   start=$(lab_ms)
@@ -268,6 +295,18 @@ lab_wait_all_up() {
   sleep 2.5  # the dataplane ARPs for the servers once a second
 }
 
+# The lab from lab_init to every server up and published; dnsmasq when the
+# pool comes from DNS. Time since sipsteerd started: lab_ms - lab_d_started.
+lab_up() {
+  lab_network
+  lab_start_servers
+  if [ "$lab_pool_source" = dns ]; then lab_start_dns; fi
+  lab_write_config
+  lab_start_dataplane
+  lab_start_control
+  lab_wait_all_up
+}
+
 lab_metrics() { ip netns exec "$lab_app" curl -s --max-time 2 "http://198.18.3.1:9464/metrics" 2>/dev/null; }
 lab_metric() {  # NAME [SERVER_ADDRESS] -> value summed over matching series
   lab_metrics | awk -v n="$1" -v s="${2:-}" '
@@ -289,6 +328,12 @@ lab_uac_result() {  # NAME -> "successful failed"
   [ -f "$f" ] || { echo "0 0"; return; }
   cols=($(head -n 1 "$f" | tr ';' '\n' | grep -nxE 'SuccessfulCall\(C\)|FailedCall\(C\)' | cut -d: -f1))
   tail -n 1 "$f" | awk -F';' -v a="${cols[0]}" -v b="${cols[1]}" '{print $a, $b}'
+}
+lab_stat() {  # NAME COLUMN -> last per-second value in sipp's statistics NAME.csv, 0 before its first row
+  local f=$lab_dir/$1.csv col
+  [ -s "$f" ] || { echo 0; return; }
+  col=$(head -n 1 "$f" | tr ';' '\n' | grep -nx "$2" | cut -d: -f1)
+  tail -n 1 "$f" | awk -F';' -v c="$col" '{print $c + 0}'
 }
 
 # --- stories1 (issue #6 scenarios) ---------------------------------------------

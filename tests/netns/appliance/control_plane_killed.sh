@@ -17,107 +17,75 @@
 #
 # Usage: control_plane_killed.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 lab_init "cpk$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
-log() { lab_log "$@"; }
-fail() {  # with the dataplane's non-zero drop counters, which tell lost from late
-  lab_metrics | grep -E "^sipsteer_dataplane_drops_total|^sipsteer_server_unanswered" | grep -v " 0$" || true
-  lab_fail "$@"
-}
-
-status_field() {  # FIELD -> value from sipsteerctl --json status, "" if it does not answer
-  lab_ctl --json status 2>/dev/null | python3 -c "
-import json,sys
-v=json.load(sys.stdin).get('$1')
-print(str(v).lower() if isinstance(v,bool) else v)" 2>/dev/null || true
-}
-server_field() {  # ADDRESS FIELD -> value from sipsteerctl --json servers
-  lab_ctl --json servers --pool core 2>/dev/null | python3 -c "
-import json,sys
-for s in json.load(sys.stdin):
-    if s['address']=='$1': print(s.get('$2','')); break" 2>/dev/null || true
-}
-# Calls sipp has started so far (last row of its per-second statistics).
-calls_created() {
-  local f=$lab_dir/load.csv col
-  [ -s "$f" ] || { echo 0; return; }
-  col=$(head -n 1 "$f" | tr ';' '\n' | grep -nx 'TotalCallCreated' | cut -d: -f1)
-  tail -n 1 "$f" | awk -F';' -v c="$col" '{print $c + 0}'
-}
+lab_up
 
 # --- runtime state an operator set --------------------------------------------------
-lab_ctl weight 198.18.2.1:5060 4 >/dev/null || fail "sipsteerctl weight refused"
-lab_ctl drain 198.18.2.3:5060 >/dev/null || fail "sipsteerctl drain refused"
-lab_wait_state 198.18.2.3:5060 draining 3000 >/dev/null || fail "server 3 not draining after drain"
+lab_ctl weight 198.18.2.1:5060 4 >/dev/null || lab_fail_with_drops "sipsteerctl weight refused"
+lab_ctl drain 198.18.2.3:5060 >/dev/null || lab_fail_with_drops "sipsteerctl drain refused"
+lab_wait_state 198.18.2.3:5060 draining 3000 >/dev/null || lab_fail_with_drops "server 3 not draining after drain"
 sleep 0.5   # let the state file and the table catch up
-w1=$(server_field 198.18.2.1:5060 weight)
-gen_before=$(status_field dataplane_generation)
-log "operator set: server 1 weight override -> $w1, server 3 drained; dataplane runs generation $gen_before"
-[ "$w1" = 4 ] || fail "weight override not shown (weight=$w1)"
-grep -q 198.18.2.1 "$lab_dir/state.json" || fail "state file has no servers: $(cat "$lab_dir/state.json")"
+w1=$(lab_server_field 198.18.2.1:5060 weight)
+gen_before=$(lab_status_field dataplane_generation)
+lab_log "operator set: server 1 weight override -> $w1, server 3 drained; dataplane runs generation $gen_before"
+[ "$w1" = 4 ] || lab_fail_with_drops "weight override not shown (weight=$w1)"
+grep -q 198.18.2.1 "$lab_dir/state.json" || lab_fail_with_drops "state file has no servers: $(cat "$lab_dir/state.json")"
 
 # --- load, kill, outage, restart ----------------------------------------------------
 calls=600 rate=30 outage_s=5
-log "load: $calls calls at $rate/s (~$((calls / rate)) s) through the VIP"
+lab_log "load: $calls calls at $rate/s (~$((calls / rate)) s) through the VIP"
 (lab_uac load $calls $rate 0) &
 load=$!
 sleep 4
-created_at_kill=$(calls_created)
+created_at_kill=$(lab_stat load TotalCallCreated)
 dp_log_lines=$(wc -l <"$lab_dir/dp.log")
 kill -9 "$lab_d_pid"
 wait "$lab_d_pid" 2>/dev/null || true
 killed=$(lab_ms)
-log "sipsteerd (pid $lab_d_pid) killed with SIGKILL; $created_at_kill calls started so far"
+lab_log "sipsteerd (pid $lab_d_pid) killed with SIGKILL; $created_at_kill calls started so far"
 sleep 1
-kill -0 "$lab_dp_pid" 2>/dev/null || fail "sipsteer-dp died with the control plane"
-[ -z "$(status_field dataplane_connected)" ] || fail "the API still answers after the kill"
+kill -0 "$lab_dp_pid" 2>/dev/null || lab_fail_with_drops "sipsteer-dp died with the control plane"
+[ -z "$(lab_status_field dataplane_connected)" ] || lab_fail_with_drops "the API still answers after the kill"
 sleep $((outage_s - 1))
-created_at_restart=$(calls_created)
+created_at_restart=$(lab_stat load TotalCallCreated)
 read -r ok_mid failed_mid < <(lab_uac_result load)
 outage_calls=$((created_at_restart - created_at_kill))
-log "outage: ${outage_s} s without a control plane, $outage_calls calls started (sipp stats, 1 s grain), failed so far: $failed_mid"
+lab_log "outage: ${outage_s} s without a control plane, $outage_calls calls started (sipp stats, 1 s grain), failed so far: $failed_mid"
 
 lab_start_control
 restarted=$(lab_ms)
 resync_ms=""
 while (( $(lab_ms) - restarted < 20000 )); do
-  conn=$(status_field dataplane_connected)
-  gen=$(status_field dataplane_generation)
+  conn=$(lab_status_field dataplane_connected)
+  gen=$(lab_status_field dataplane_generation)
   if [ "$conn" = true ] && [ -n "$gen" ] && [ "$gen" != None ] && (( gen > gen_before )); then
     resync_ms=$(( $(lab_ms) - restarted )); break
   fi
   sleep 0.05
 done
-[ -n "$resync_ms" ] || fail "no re-sync within 20 s of the restart: connected=$conn dataplane_generation=$gen (before the kill: $gen_before)"
-log "sipsteerd restarted: re-synced in ${resync_ms} ms (connected, dataplane applied generation $gen > $gen_before); status polled every 50 ms"
+[ -n "$resync_ms" ] || lab_fail_with_drops "no re-sync within 20 s of the restart: connected=$conn dataplane_generation=$gen (before the kill: $gen_before)"
+lab_log "sipsteerd restarted: re-synced in ${resync_ms} ms (connected, dataplane applied generation $gen > $gen_before); status polled every 50 ms"
 # The hello must come from the same sipsteer-dp process (it never restarted)
 # and carry the generation it kept forwarding with.
 grep -q "dataplane pid $lab_dp_pid has table generation $gen_before" "$lab_dir/sipsteerd.log" ||
-  fail "sipsteerd did not log the hello of dataplane pid $lab_dp_pid with generation $gen_before"
-log "sipsteerd log: $(grep -m1 "has table generation $gen_before" "$lab_dir/sipsteerd.log" | sed 's/^\[[^]]*\] *//')"
+  lab_fail_with_drops "sipsteerd did not log the hello of dataplane pid $lab_dp_pid with generation $gen_before"
+lab_log "sipsteerd log: $(grep -m1 "has table generation $gen_before" "$lab_dir/sipsteerd.log" | sed 's/^\[[^]]*\] *//')"
 dp_new=$(tail -n +"$((dp_log_lines + 1))" "$lab_dir/dp.log")
-[ -z "$dp_new" ] || fail "the dataplane logged across the control-plane restart: $dp_new"
-log "dataplane log: nothing new across the kill and restart (same process, no errors)"
+[ -z "$dp_new" ] || lab_fail_with_drops "the dataplane logged across the control-plane restart: $dp_new"
+lab_log "dataplane log: nothing new across the kill and restart (same process, no errors)"
 
 # --- runtime state after the restart ------------------------------------------------
-w1_after=$(server_field 198.18.2.1:5060 weight)
+w1_after=$(lab_server_field 198.18.2.1:5060 weight)
 s3_after=$(lab_state 198.18.2.3:5060)
-log "after the restart: server 1 weight $w1_after (override 4), server 3 '$s3_after' (drained)"
-[ "$w1_after" = 4 ] || fail "weight override lost across the restart (weight=$w1_after)"
-[ "$s3_after" = draining ] || fail "drain lost across the restart (server 3 is '$s3_after')"
+lab_log "after the restart: server 1 weight $w1_after (override 4), server 3 '$s3_after' (drained)"
+[ "$w1_after" = 4 ] || lab_fail_with_drops "weight override lost across the restart (weight=$w1_after)"
+[ "$s3_after" = draining ] || lab_fail_with_drops "drain lost across the restart (server 3 is '$s3_after')"
 for i in 1 2; do
   [ "$(lab_state 198.18.2.$i:5060)" = up ] || lab_wait_state 198.18.2.$i:5060 up 5000 >/dev/null ||
-    fail "server $i not up after the restart"
+    lab_fail_with_drops "server $i not up after the restart"
 done
 
 n1_before=$(lab_metric sipsteer_server_new_dialogs_total 198.18.2.1:5060)
@@ -128,10 +96,10 @@ read -r ok failed < <(lab_uac_result load)
 n1=$(( $(lab_metric sipsteer_server_new_dialogs_total 198.18.2.1:5060) - n1_before ))
 n2=$(( $(lab_metric sipsteer_server_new_dialogs_total 198.18.2.2:5060) - n2_before ))
 n3=$(lab_metric sipsteer_server_new_dialogs_total 198.18.2.3:5060)
-log "all calls: successful=$ok failed=$failed (outage: $outage_calls started, $failed_mid failed by restart time)"
-log "after re-sync: new dialogs s1=$n1 s2=$n2 (weights 4:2), drained s3=$n3"
-[ "$ok" = "$calls" ] && [ "$failed" = 0 ] || fail "$failed calls failed, $ok of $calls successful"
-(( outage_calls >= rate * (outage_s - 1) )) || fail "only $outage_calls calls started during the outage: the load did not cover it"
-[ "$n3" = 0 ] || fail "the drained server took $n3 new dialogs"
-(( n1 > n2 )) || fail "weight override 4:2 not in force after the restart (s1=$n1 s2=$n2)"
-log "PASS"
+lab_log "all calls: successful=$ok failed=$failed (outage: $outage_calls started, $failed_mid failed by restart time)"
+lab_log "after re-sync: new dialogs s1=$n1 s2=$n2 (weights 4:2), drained s3=$n3"
+[ "$ok" = "$calls" ] && [ "$failed" = 0 ] || lab_fail_with_drops "$failed calls failed, $ok of $calls successful"
+(( outage_calls >= rate * (outage_s - 1) )) || lab_fail_with_drops "only $outage_calls calls started during the outage: the load did not cover it"
+[ "$n3" = 0 ] || lab_fail_with_drops "the drained server took $n3 new dialogs"
+(( n1 > n2 )) || lab_fail_with_drops "weight override 4:2 not in force after the restart (s1=$n1 s2=$n2)"
+lab_log "PASS"

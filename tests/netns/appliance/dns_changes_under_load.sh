@@ -16,39 +16,20 @@
 #
 # Usage: dns_changes_under_load.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
-command -v dnsmasq >/dev/null || { echo "dnsmasq missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
+command -v dnsmasq >/dev/null || { echo "dnsmasq missing"; exit 1; }
 
 lab_pool_source=dns
 lab_dns_ttl=1
 lab_weights=(0 1 1 1 1)           # servers 1, 2 (and later 4) share the primary tier 1:1
 lab_priorities=(0 10 10 20 10)    # server 3 is the backup tier
 lab_dns_servers=(1 2 3)
-lab_init "dns$$"
-lab_network
 # Servers with per-second statistics, so the story can tell when server 1
 # stops receiving new calls (sipp counts each new Call-ID, INVITE or OPTIONS).
-start_server() {
-  local i=$1
-  ip netns exec "$lab_srv" sipp -sf "$lab_here/uas_calls_and_options.xml" -i 198.18.2.$i -p 5060 \
-    -mp $((6000 + 10 * i)) -nostdin -trace_stat -fd 1 -stf "$lab_dir/uas$i.csv" >>"$lab_dir/uas$i.log" 2>&1 &
-  lab_uas_pid[$i]=$!
-  lab_track $!
-}
-for i in 1 2 3; do start_server $i; done
-lab_start_dns
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
-log() { lab_log "$@"; }
-fail() {  # with the dataplane's non-zero drop counters, which tell lost from late
-  lab_metrics | grep -E "^sipsteer_dataplane_drops_total|^sipsteer_server_unanswered" | grep -v " 0$" || true
-  lab_fail "$@"
-}
+lab_uas_stats=1
+lab_init "dns$$"
+lab_up
 
 view() {  # -> "address/weight/state" of every server sipsteerd has, sorted
   lab_ctl --json servers --pool core 2>/dev/null | python3 -c '
@@ -74,14 +55,9 @@ wait_until() {  # BOUND_MS COMMAND... -> prints ms until COMMAND succeeds
 in_view() { [[ " $(view) " == *" $1"* ]]; }
 in_dns() { [[ " $(dns_members) " == *" $1"* ]]; }
 nd() { lab_metric sipsteer_server_new_dialogs_total "$1"; }
-uas_stat() {  # I COLUMN -> last per-second value of server I's sipp statistics
-  local f=$lab_dir/uas$1.csv col
-  col=$(head -n 1 "$f" | tr ';' '\n' | grep -nx "$2" | cut -d: -f1)
-  tail -n 1 "$f" | awk -F';' -v c="$col" '{print $c + 0}'
-}
 share() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a + b) ? 100 * a / (a + b) : 0 }'; }
 
-log "DNS view: $(dns_members); sipsteerd: $(view)"
+lab_log "DNS view: $(dns_members); sipsteerd: $(view)"
 
 # Long calls the whole way through: 750 calls of 3 s at 15/s (50 s, ~45 in
 # progress). 15/s, not more: on a loaded 2-core box the lab's sipp UAS aborts
@@ -99,29 +75,29 @@ sleep 4
 
 # --- a) a new SRV target appears ----------------------------------------------------
 ip -n "$lab_srv" addr add 198.18.2.4/24 dev s0
-start_server 4
+lab_start_server 4
 lab_dns_servers=(1 2 3 4)
 lab_restart_dns
-log "a) DNS: SRV target sip4.lab.test (198.18.2.4, priority 10, weight 1) added"
-seen=$(wait_until 10000 in_view 198.18.2.4:5060) || fail "sipsteerd did not add server 4 within 10 s: $(dns_members)"
-up=$(wait_until 10000 in_view 198.18.2.4:5060/1/up) || fail "server 4 not up within 10 s of being added: $(view)"
-in_dns 198.18.2.4:5060 || fail "sipsteerctl dns does not list server 4: $(dns_members)"
-log "a) sipsteerd lists server 4 ${seen} ms after the DNS change, up $((seen + up)) ms after it: $(view)"
+lab_log "a) DNS: SRV target sip4.lab.test (198.18.2.4, priority 10, weight 1) added"
+seen=$(wait_until 10000 in_view 198.18.2.4:5060) || lab_fail_with_drops "sipsteerd did not add server 4 within 10 s: $(dns_members)"
+up=$(wait_until 10000 in_view 198.18.2.4:5060/1/up) || lab_fail_with_drops "server 4 not up within 10 s of being added: $(view)"
+in_dns 198.18.2.4:5060 || lab_fail_with_drops "sipsteerctl dns does not list server 4: $(dns_members)"
+lab_log "a) sipsteerd lists server 4 ${seen} ms after the DNS change, up $((seen + up)) ms after it: $(view)"
 nd4_up=$(nd 198.18.2.4:5060)
 sleep 3
 nd4=$(( $(nd 198.18.2.4:5060) - nd4_up ))
-log "a) server 4 took $nd4 new dialogs in the 3 s after it came up (1/3 of 15/s expected: ~15)"
-(( nd4 >= 4 )) || fail "server 4 took only $nd4 new dialogs in 3 s"
+lab_log "a) server 4 took $nd4 new dialogs in the 3 s after it came up (1/3 of 15/s expected: ~15)"
+(( nd4 >= 4 )) || lab_fail_with_drops "server 4 took only $nd4 new dialogs in 3 s"
 
 # --- b) server 1's SRV target is removed ----------------------------------------------
-active1=$(uas_stat 1 CurrentCall)
+active1=$(lab_stat uas1 CurrentCall)
 lab_dns_servers=(2 3 4)
 lab_restart_dns
-log "b) DNS: SRV target sip1.lab.test removed; server 1 has $active1 calls in progress (its sipp, 1 s grain)"
+lab_log "b) DNS: SRV target sip1.lab.test removed; server 1 has $active1 calls in progress (its sipp, 1 s grain)"
 # Out of rotation: removed, or (with calls still pinned to it) draining.
 out_of_rotation() { [ "$(lab_state "$1")" != up ]; }
-gone=$(wait_until 10000 out_of_rotation 198.18.2.1:5060) || fail "server 1 still up 10 s after it left DNS: $(view)"
-log "b) sipsteerd took server 1 out of rotation ${gone} ms after the DNS change: $(view)"
+gone=$(wait_until 10000 out_of_rotation 198.18.2.1:5060) || lab_fail_with_drops "server 1 still up 10 s after it left DNS: $(view)"
+lab_log "b) sipsteerd took server 1 out of rotation ${gone} ms after the DNS change: $(view)"
 sleep 0.5   # two counters intervals: dialogs steered before the change are counted
 # New dialogs on server 1 from now on, as the dataplane counts them (its sipp
 # also counts the health checker's OPTIONS, which go on while it drains).
@@ -138,26 +114,26 @@ window() {  # SECONDS -> "new dialogs on server 2, on server 4" during that time
 read -r w2a w4a < <(window 12)
 lab_weights[2]=3
 lab_restart_dns
-log "c) DNS: server 2's SRV weight 1 -> 3 (server 4 stays 1)"
-reweighted=$(wait_until 10000 in_view 198.18.2.2:5060/3/) || fail "sipsteerd did not take weight 3 for server 2: $(view)"
-log "c) sipsteerd shows weight 3 for server 2 ${reweighted} ms after the DNS change: $(view)"
+lab_log "c) DNS: server 2's SRV weight 1 -> 3 (server 4 stays 1)"
+reweighted=$(wait_until 10000 in_view 198.18.2.2:5060/3/) || lab_fail_with_drops "sipsteerd did not take weight 3 for server 2: $(view)"
+lab_log "c) sipsteerd shows weight 3 for server 2 ${reweighted} ms after the DNS change: $(view)"
 sleep 0.3   # one counters interval: dialogs steered by the old table are counted
 read -r w2b w4b < <(window 12)
 # Still listed (drained, calls pinned) or already removed from the table.
 if [ "$(nd1_series)" = 0 ]; then nd1_after=removed; else nd1_after=$(( $(nd 198.18.2.1:5060) - nd1_left )); fi
 s_before=$(share "$w2a" "$w4a") s_after=$(share "$w2b" "$w4b")
-log "c) server 2's share of new dialogs: ${s_before}% of $((w2a + w4a)) at weights 1:1, ${s_after}% of $((w2b + w4b)) at 3:1"
+lab_log "c) server 2's share of new dialogs: ${s_before}% of $((w2a + w4a)) at weights 1:1, ${s_after}% of $((w2b + w4b)) at 3:1"
 
 wait $load || true
 sleep 2   # server 1's last calls end and its sipp writes a row
 read -r ok failed < <(lab_uac_result load)
-failed1=$(uas_stat 1 'FailedCall(C)')
-ok1=$(uas_stat 1 'SuccessfulCall(C)')
-open1=$(uas_stat 1 CurrentCall)
-log "b) server 1 after leaving DNS: new dialogs by the end of c): $nd1_after; its calls: $ok1 successful, $failed1 failed, $open1 never ended (no BYE reached it)"
-log "calls: successful=$ok failed=$failed of $calls"
+failed1=$(lab_stat uas1 'FailedCall(C)')
+ok1=$(lab_stat uas1 'SuccessfulCall(C)')
+open1=$(lab_stat uas1 CurrentCall)
+lab_log "b) server 1 after leaving DNS: new dialogs by the end of c): $nd1_after; its calls: $ok1 successful, $failed1 failed, $open1 never ended (no BYE reached it)"
+lab_log "calls: successful=$ok failed=$failed of $calls"
 s1_end=$(lab_state 198.18.2.1:5060)
-log "b) server 1 in sipsteerd now: '${s1_end:-removed}' (it stays, drained, while the dataplane pins dialogs to it: after BYE for dataplane.affinity.after_bye_s)"
+lab_log "b) server 1 in sipsteerd now: '${s1_end:-removed}' (it stays, drained, while the dataplane pins dialogs to it: after BYE for dataplane.affinity.after_bye_s)"
 
 # Every promise is checked and every broken one reported.
 broken=()
@@ -174,5 +150,5 @@ open_ok=0; [ -n "$s1_end" ] && open_ok=2
 awk -v s="$s_before" 'BEGIN { exit !(s >= 37 && s <= 63) }' || broken+=("c) share ${s_before}% at weights 1:1 is not within 13 points of 50%")
 awk -v s="$s_after" 'BEGIN { exit !(s >= 62 && s <= 88) }' || broken+=("c) share ${s_after}% at weights 3:1 is not within 13 points of 75%")
 [ "$failed" = 0 ] && [ "$ok" = "$calls" ] || broken+=("$failed of $calls calls failed across the DNS changes")
-(( ${#broken[@]} == 0 )) || fail "$(printf '\n  %s' "${broken[@]}")"
-log "PASS"
+(( ${#broken[@]} == 0 )) || lab_fail_with_drops "$(printf '\n  %s' "${broken[@]}")"
+lab_log "PASS"

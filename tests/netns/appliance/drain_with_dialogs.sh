@@ -26,10 +26,8 @@
 #
 # Usage: drain_with_dialogs.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 # Default after_bye_s (32 s): closing dialogs must not hold the drain.
 # Slack after the last call: sweep pass + counters interval + ctl poll + BYE.
@@ -37,12 +35,7 @@ calls=300 rate=30 hold_ms=4000 deadline_s=40 slack_ms=3000
 target=198.18.2.2:5060
 
 lab_init "drn$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
+lab_up
 lab_log "all servers up and published; affinity after_bye_s default (32 s)"
 
 active() { lab_metric sipsteer_server_active_dialogs "$1"; }

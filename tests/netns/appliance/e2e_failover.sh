@@ -13,63 +13,50 @@
 #
 # Usage: e2e_failover.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 lab_init "e2e$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-start=$(lab_ms)
-lab_wait_all_up
-log() { lab_log "$@"; }
-fail() { lab_fail "$@"; }
-ms() { lab_ms; }
-metric() { lab_metric "$@"; }
-state_of() { lab_state "$@"; }
-log "all servers up and published, ready after $(( $(ms) - start )) ms"
+lab_up
+lab_log "all servers up and published, ready after $(( $(lab_ms) - lab_d_started )) ms"
 
 # --- 1: distribution by weight, backup unused ----------------------------------------
 calls=1200
-log "phase 1: $calls calls at 150/s through the VIP"
+lab_log "phase 1: $calls calls at 150/s through the VIP"
 lab_uac spread $calls 150 0
 read -r ok failed < <(lab_uac_result spread)
 sleep 0.5  # one counters interval
-n1=$(metric sipsteer_server_new_dialogs_total 198.18.2.1:5060)
-n2=$(metric sipsteer_server_new_dialogs_total 198.18.2.2:5060)
-n3=$(metric sipsteer_server_new_dialogs_total 198.18.2.3:5060)
-log "calls successful=$ok failed=$failed; new dialogs s1=$n1 s2=$n2 (weights 1:2) backup s3=$n3"
-[ "$ok" = "$calls" ] && [ "$failed" = 0 ] || fail "phase 1: $failed calls failed"
+n1=$(lab_metric sipsteer_server_new_dialogs_total 198.18.2.1:5060)
+n2=$(lab_metric sipsteer_server_new_dialogs_total 198.18.2.2:5060)
+n3=$(lab_metric sipsteer_server_new_dialogs_total 198.18.2.3:5060)
+lab_log "calls successful=$ok failed=$failed; new dialogs s1=$n1 s2=$n2 (weights 1:2) backup s3=$n3"
+[ "$ok" = "$calls" ] && [ "$failed" = 0 ] || lab_fail "phase 1: $failed calls failed"
 total=$((n1 + n2))
-[ "$total" -ge "$calls" ] || fail "exporter shows $total dialogs for $calls calls"
+[ "$total" -ge "$calls" ] || lab_fail "exporter shows $total dialogs for $calls calls"
 share2=$(awk -v a="$n2" -v t="$total" 'BEGIN { printf "%.1f", 100 * a / t }')
-log "weight-2 server share ${share2}% (weights say 66.7%)"
-awk -v s="$share2" 'BEGIN { exit !(s >= 61.7 && s <= 71.7) }' || fail "share ${share2}% is not within 5 points of 66.7%"
-[ "$n3" = 0 ] || fail "backup tier took $n3 dialogs while the primary tier was up"
+lab_log "weight-2 server share ${share2}% (weights say 66.7%)"
+awk -v s="$share2" 'BEGIN { exit !(s >= 61.7 && s <= 71.7) }' || lab_fail "share ${share2}% is not within 5 points of 66.7%"
+[ "$n3" = 0 ] || lab_fail "backup tier took $n3 dialogs while the primary tier was up"
 
 # --- 2: the weight-2 server dies mid-run ------------------------------------------------
-log "phase 2: 240 calls at 30/s, server 2 killed after ~3 s"
+lab_log "phase 2: 240 calls at 30/s, server 2 killed after ~3 s"
 (lab_uac during 240 30 0) &
 during=$!
 sleep 3
 kill -9 "${lab_uas_pid[2]}"
-killed=$(ms)
-log "server 2 (198.18.2.2) killed"
+killed=$(lab_ms)
+lab_log "server 2 (198.18.2.2) killed"
 down_ms=""
 for _ in $(seq 200); do
-  st=$(state_of 198.18.2.2:5060)
-  if [ -n "$st" ] && [ "$st" != up ]; then down_ms=$(( $(ms) - killed )); break; fi
+  st=$(lab_state 198.18.2.2:5060)
+  if [ -n "$st" ] && [ "$st" != up ]; then down_ms=$(( $(lab_ms) - killed )); break; fi
   sleep 0.02
 done
-[ -n "$down_ms" ] || fail "sipsteerd never took server 2 out"
-log "sipsteerd shows server 2 '$st' ${down_ms} ms after the kill (CLI polling, 20 ms grain)"
+[ -n "$down_ms" ] || lab_fail "sipsteerd never took server 2 out"
+lab_log "sipsteerd shows server 2 '$st' ${down_ms} ms after the kill (CLI polling, 20 ms grain)"
 wait $during || true
 read -r ok2 failed2 < <(lab_uac_result during)
-icmp=$(metric sipsteer_server_icmp_unreachable_total 198.18.2.2:5060)
-log "calls across the kill: successful=$ok2 failed=$failed2; validated ICMP from server 2: $icmp"
-[ "$failed2" = 0 ] || fail "$failed2 calls failed across the kill"
-log "PASS"
+icmp=$(lab_metric sipsteer_server_icmp_unreachable_total 198.18.2.2:5060)
+lab_log "calls across the kill: successful=$ok2 failed=$failed2; validated ICMP from server 2: $icmp"
+[ "$failed2" = 0 ] || lab_fail "$failed2 calls failed across the kill"
+lab_log "PASS"

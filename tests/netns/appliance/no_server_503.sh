@@ -16,10 +16,8 @@
 #
 # Usage: no_server_503.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 requests=50
 lab_retry_after=7s   # not the default, so the check sees the pool's value
@@ -33,12 +31,7 @@ retry_after_s=7
 max_median_ms=10 silence_s=2
 
 lab_init "n503$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
+lab_up
 lab_log "all servers up and published"
 
 # --- 1: every server dies ------------------------------------------------------

@@ -25,22 +25,15 @@
 #
 # Usage: primary_tier_down_failback.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 . "$(dirname "$0")/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
 
 lab_failback_hold=3s
 jitter=0.2  # sipsteerd's default probe jitter (control/src/config/config.h)
 p1=198.18.2.1:5060 p2=198.18.2.2:5060 b3=198.18.2.3:5060
 
 lab_init "fb$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
+lab_up
 lab_log "all servers up and published (primaries s1, s2 priority ${lab_priorities[1]}; backup s3 priority ${lab_priorities[3]})"
 
 new() { lab_metric sipsteer_server_new_dialogs_total "$1"; }

@@ -18,26 +18,14 @@
 #
 # Usage: prometheus_scrapes.sh SIPSTEER_DP SIPSTEERD SIPSTEERCTL
 set -euo pipefail
-LAB_DP=$1 LAB_D=$2 LAB_CTL=$3
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
-command -v prometheus >/dev/null || { echo "prometheus missing (deploy/install-deps.sh installs it)"; exit 77; }
 here=$(cd "$(dirname "$0")" && pwd)
 shipped=$here/../../../deploy/prometheus
 . "$here/../../../deploy/lab/lab.sh"
+lab_story_args "$@"
+command -v prometheus >/dev/null || { echo "prometheus missing (deploy/install-deps.sh installs it)"; exit 77; }
 
 lab_init "prm$$"
-lab_network
-lab_start_servers
-lab_write_config
-lab_start_dataplane
-lab_start_control
-lab_wait_all_up
-log() { lab_log "$@"; }
-fail() {  # with the dataplane's non-zero drop counters, which tell lost from late
-  lab_metrics | grep -E "^sipsteer_dataplane_drops_total|^sipsteer_server_unanswered" | grep -v " 0$" || true
-  lab_fail "$@"
-}
+lab_up
 
 # --- Prometheus with the shipped config and rules -----------------------------------
 prom=$lab_dir/prometheus
@@ -47,10 +35,10 @@ cp "$shipped/sipsteer-alerts.yml" "$prom/"
 sed -e 's/scrape_interval: 10s/scrape_interval: 1s/' -e 's/evaluation_interval: 10s/evaluation_interval: 1s/' \
   -e 's/scrape_timeout: 5s/scrape_timeout: 900ms/' -e 's/127\.0\.0\.1:9464/198.18.3.1:9464/' \
   "$shipped/prometheus.yml" >"$prom/prometheus.yml"
-grep -q '198.18.3.1:9464' "$prom/prometheus.yml" || fail "could not point the shipped prometheus.yml at the lab"
-[ "$(grep -c 'interval: 1s' "$prom/prometheus.yml")" = 3 ] || fail "shipped prometheus.yml changed shape: $(cat "$prom/prometheus.yml")"
+grep -q '198.18.3.1:9464' "$prom/prometheus.yml" || lab_fail_with_drops "could not point the shipped prometheus.yml at the lab"
+[ "$(grep -c 'interval: 1s' "$prom/prometheus.yml")" = 3 ] || lab_fail_with_drops "shipped prometheus.yml changed shape: $(cat "$prom/prometheus.yml")"
 if command -v promtool >/dev/null; then
-  promtool check config "$prom/prometheus.yml" >"$prom/check.log" 2>&1 || fail "promtool: $(cat "$prom/check.log")"
+  promtool check config "$prom/prometheus.yml" >"$prom/check.log" 2>&1 || lab_fail_with_drops "promtool: $(cat "$prom/check.log")"
 fi
 ip netns exec "$lab_app" prometheus --config.file="$prom/prometheus.yml" --storage.tsdb.path="$prom/data" \
   --web.listen-address=198.18.3.1:9090 --log.level=warn >"$lab_dir/prometheus.log" 2>&1 &
@@ -77,22 +65,22 @@ value() {  # PROMQL -> the single value ("" if none)
 start=$(lab_ms)
 while (( $(lab_ms) - start < 20000 )); do
   [ "$(value 'up{job="sipsteer"}')" = 1 ] && [ "$(value 'count(sipsteer_server_state{state="up"} == 1)')" = 3 ] && break
-  kill -0 "$prom_pid" 2>/dev/null || fail "prometheus exited: $(tail -5 "$lab_dir/prometheus.log")"
+  kill -0 "$prom_pid" 2>/dev/null || lab_fail_with_drops "prometheus exited: $(tail -5 "$lab_dir/prometheus.log")"
   sleep 0.25
 done
-[ "$(value 'up{job="sipsteer"}')" = 1 ] || fail "Prometheus does not scrape the exporter: $(api /api/v1/targets)"
-log "Prometheus $(prometheus --version 2>&1 | head -n 1 | awk '{print $3}') scrapes 198.18.3.1:9464 (up=1) $(( $(lab_ms) - start )) ms after start"
-log "Prometheus: servers in state up: $(query 'sipsteer_server_state{state="up"}' | tr '\n' ' ')"
-[ "$(value 'count(sipsteer_server_state{state="up"} == 1)')" = 3 ] || fail "Prometheus does not see three servers up"
+[ "$(value 'up{job="sipsteer"}')" = 1 ] || lab_fail_with_drops "Prometheus does not scrape the exporter: $(api /api/v1/targets)"
+lab_log "Prometheus $(prometheus --version 2>&1 | head -n 1 | awk '{print $3}') scrapes 198.18.3.1:9464 (up=1) $(( $(lab_ms) - start )) ms after start"
+lab_log "Prometheus: servers in state up: $(query 'sipsteer_server_state{state="up"}' | tr '\n' ' ')"
+[ "$(value 'count(sipsteer_server_state{state="up"} == 1)')" = 3 ] || lab_fail_with_drops "Prometheus does not see three servers up"
 
 rules=$(api /api/v1/rules | python3 -c '
 import json,sys
 d=json.load(sys.stdin)
 print(" ".join(r["name"] for g in d["data"]["groups"] for r in g["rules"] if r["type"]=="alerting"))')
 nrules=$(wc -w <<<"$rules")
-log "Prometheus loaded $nrules alert rules from the shipped sipsteer-alerts.yml"
-grep -qw SipsteerServerDown <<<"$rules" || fail "SipsteerServerDown not loaded: $rules"
-(( nrules == $(grep -c -- '- alert:' "$shipped/sipsteer-alerts.yml") )) || fail "only $nrules rules loaded: $rules"
+lab_log "Prometheus loaded $nrules alert rules from the shipped sipsteer-alerts.yml"
+grep -qw SipsteerServerDown <<<"$rules" || lab_fail_with_drops "SipsteerServerDown not loaded: $rules"
+(( nrules == $(grep -c -- '- alert:' "$shipped/sipsteer-alerts.yml") )) || lab_fail_with_drops "only $nrules rules loaded: $rules"
 
 # --- calls, then server 2 dies ------------------------------------------------------
 s2=198.18.2.2:5060
@@ -103,15 +91,15 @@ sleep 4
 nd_at_kill=$(query 'sum by (server) (sipsteer_server_new_dialogs_total)')
 kill -9 "${lab_uas_pid[2]}"
 killed=$(lab_ms)
-log "server 2 ($s2) killed during 600 calls at 30/s (20 s); transitions of server 2 so far (Prometheus): $tr_before"
+lab_log "server 2 ($s2) killed during 600 calls at 30/s (20 s); transitions of server 2 so far (Prometheus): $tr_before"
 
 seen_ms=""
 while (( $(lab_ms) - killed < 15000 )); do
   [ "$(value "sipsteer_server_state{server=\"$s2\",state=\"up\"}")" = 0 ] && { seen_ms=$(( $(lab_ms) - killed )); break; }
   sleep 0.2
 done
-[ -n "$seen_ms" ] || fail "Prometheus still sees server 2 up 15 s after the kill"
-log "Prometheus sees server 2 no longer up ${seen_ms} ms after the kill (1 s scrapes, 200 ms polling): $(query "sipsteer_server_state{server=\"$s2\"} == 1")"
+[ -n "$seen_ms" ] || lab_fail_with_drops "Prometheus still sees server 2 up 15 s after the kill"
+lab_log "Prometheus sees server 2 no longer up ${seen_ms} ms after the kill (1 s scrapes, 200 ms polling): $(query "sipsteer_server_state{server=\"$s2\"} == 1")"
 
 # Prometheus's view lags by up to one scrape (1 s) plus one counters
 # interval (200 ms): take the "after failover" snapshot once that has passed.
@@ -121,14 +109,14 @@ wait $load || true
 read -r ok failed < <(lab_uac_result load)
 sleep 2.5   # the last counters read + two scrapes
 tr_after=$(value "sum(sipsteer_server_transitions_total{server=\"$s2\"})")
-log "Prometheus: server 2 transitions $tr_before -> $tr_after; by reason: $(query "sipsteer_server_transitions_total{server=\"$s2\"} > 0" | sed 's/,server=[^=]*//' | tr '\n' ' ')"
+lab_log "Prometheus: server 2 transitions $tr_before -> $tr_after; by reason: $(query "sipsteer_server_transitions_total{server=\"$s2\"} > 0" | sed 's/,server=[^=]*//' | tr '\n' ' ')"
 [ -n "$tr_after" ] && awk -v a="$tr_after" -v b="${tr_before:-0}" 'BEGIN { exit !(a > b) }' ||
-  fail "sipsteer_server_transitions_total for server 2 did not increase ($tr_before -> $tr_after)"
+  lab_fail_with_drops "sipsteer_server_transitions_total for server 2 did not increase ($tr_before -> $tr_after)"
 
 nd_after=$(query 'sum by (server) (sipsteer_server_new_dialogs_total)')
-log "Prometheus: new dialogs by server at the kill:       $(tr '\n' ' ' <<<"$nd_at_kill")"
-log "Prometheus: new dialogs by server after failover:    $(tr '\n' ' ' <<<"$nd_failover")"
-log "Prometheus: new dialogs by server at the end of run: $(tr '\n' ' ' <<<"$nd_after")"
+lab_log "Prometheus: new dialogs by server at the kill:       $(tr '\n' ' ' <<<"$nd_at_kill")"
+lab_log "Prometheus: new dialogs by server after failover:    $(tr '\n' ' ' <<<"$nd_failover")"
+lab_log "Prometheus: new dialogs by server at the end of run: $(tr '\n' ' ' <<<"$nd_after")"
 delta() {  # SERVER BEFORE AFTER -> new dialogs between the two snapshots
   local a b
   a=$(grep "server=$1=" <<<"$2" | sed 's/.*=//'); b=$(grep "server=$1=" <<<"$3" | sed 's/.*=//')
@@ -137,17 +125,17 @@ delta() {  # SERVER BEFORE AFTER -> new dialogs between the two snapshots
 k2=$(delta $s2 "$nd_at_kill" "$nd_failover")
 d1=$(delta 198.18.2.1:5060 "$nd_failover" "$nd_after") d2=$(delta $s2 "$nd_failover" "$nd_after")
 d3=$(delta 198.18.2.3:5060 "$nd_failover" "$nd_after")
-log "server 2: $k2 new dialogs around the kill (last scrape before it to failover; sipp retransmits the lost ones to a live server)"
-log "new dialogs after failover: s1=$d1 s2=$d2 s3=$d3; calls successful=$ok failed=$failed"
-(( d2 == 0 )) || fail "Prometheus shows server 2 taking $d2 new dialogs after the failover"
+lab_log "server 2: $k2 new dialogs around the kill (last scrape before it to failover; sipp retransmits the lost ones to a live server)"
+lab_log "new dialogs after failover: s1=$d1 s2=$d2 s3=$d3; calls successful=$ok failed=$failed"
+(( d2 == 0 )) || lab_fail_with_drops "Prometheus shows server 2 taking $d2 new dialogs after the failover"
 # ~12 s of the 20 s run are left after the failover snapshot: ~360 calls.
-(( d1 + d3 >= 250 )) || fail "Prometheus shows only $((d1 + d3)) new dialogs on the live servers after the failover"
-[ "$failed" = 0 ] || fail "$failed calls failed across the kill"
+(( d1 + d3 >= 250 )) || lab_fail_with_drops "Prometheus shows only $((d1 + d3)) new dialogs on the live servers after the failover"
+[ "$failed" = 0 ] || lab_fail_with_drops "$failed calls failed across the kill"
 
 # --- the server-down alert ---------------------------------------------------------
 expr_now=$(query "max by (instance, pool, server) (sipsteer_server_state{state=~\"down|dirty\"}) == 1")
-log "SipsteerServerDown expression now: $(tr '\n' ' ' <<<"$expr_now")"
-grep -q "server=$s2=1" <<<"$expr_now" || fail "SipsteerServerDown's expression is empty for server 2"
+lab_log "SipsteerServerDown expression now: $(tr '\n' ' ' <<<"$expr_now")"
+grep -q "server=$s2=1" <<<"$expr_now" || lab_fail_with_drops "SipsteerServerDown's expression is empty for server 2"
 alert=""
 start=$(lab_ms)
 while (( $(lab_ms) - start < 5000 )); do
@@ -158,6 +146,6 @@ for a in json.load(sys.stdin)["data"]["alerts"]:
   grep -q "$s2" <<<"$alert" && break
   sleep 0.5
 done
-log "Prometheus /api/v1/alerts: SipsteerServerDown $alert (for: 2m, so it fires 2 min after activeAt; not waited for)"
-grep -Eq "^(pending|firing) $s2 " <<<"$alert" || fail "SipsteerServerDown is not pending for server 2: '$alert'"
-log "PASS"
+lab_log "Prometheus /api/v1/alerts: SipsteerServerDown $alert (for: 2m, so it fires 2 min after activeAt; not waited for)"
+grep -Eq "^(pending|firing) $s2 " <<<"$alert" || lab_fail_with_drops "SipsteerServerDown is not pending for server 2: '$alert'"
+lab_log "PASS"

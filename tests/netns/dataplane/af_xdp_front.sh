@@ -35,27 +35,12 @@ command -v bpftool >/dev/null || { echo "bpftool missing"; exit 1; }
 mount -t bpf bpf /sys/fs/bpf
 mkdir -p /var/run/dpdk && mount -t tmpfs -o size=1m tmpfs /var/run/dpdk
 
+. "$(dirname "$0")/story_lib.sh"
+
 id=$$
 lan=xlan$id cli=xcli$id app=xapp$id srv1=xs1$id srv2=xs2$id rtr=xrt$id
-tmp=$(mktemp -d /tmp/sipsteer-afxdp.XXXXXX)
-pids=()
-cleanup() {
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for ns in $cli $app $srv1 $srv2 $rtr $lan; do ip netns del "$ns" 2>/dev/null; done
-  if [ "${keep_logs:-0}" = 1 ]; then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT INT TERM
-log() { echo "[$(date +%T)] $*"; }
-fail() {
-  echo "FAIL: $*"
-  keep_logs=1
-  for f in "$tmp"/*.log; do echo "== $f"; tail -n 30 "$f"; done
-  if [ -S "$tmp/dp.sock" ]; then echo "== dataplane counters"; feed --counters; fi
-  exit 1
-}
+# DPDK's runtime dir is the private tmpfs above: removing it is a formality.
+dp_story_init afxdp afx$id $cli $app $srv1 $srv2 $rtr $lan
 in_app() { nsenter --net=/run/netns/$app "$@"; }
 feed() { in_app "$feed_bin" --socket "$tmp/dp.sock" "$@"; }
 

@@ -19,30 +19,11 @@ feed_bin=$2
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 
+. "$(dirname "$0")/story_lib.sh"
+
 id=$$
 cli=dpcli$id app=dpapp$id srv=dpsrv$id
-tmp=$(mktemp -d /tmp/sipsteer-dp-netns.XXXXXX)
-pids=()
-
-cleanup() {
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for ns in $cli $app $srv; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf /var/run/dpdk/dp$id
-  if [ "${keep_logs:-0}" = 1 ]; then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT INT TERM
-
-log() { echo "[$(date +%T)] $*"; }
-fail() {
-  echo "FAIL: $*"
-  keep_logs=1
-  for f in "$tmp"/*.log; do echo "== $f"; tail -n 30 "$f"; done
-  if [ -S "$tmp/dp.sock" ]; then echo "== dataplane counters"; feed --counters; fi
-  exit 1
-}
+dp_story_init dp-netns dp$id $cli $app $srv
 
 # --- network ---------------------------------------------------------------
 for ns in $cli $app $srv; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
