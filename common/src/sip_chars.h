@@ -69,8 +69,8 @@ inline uint32_t skipClass(const uint8_t* d, uint32_t i, uint32_t end, CharClass 
 }
 
 // Packs bytes [from, from + 4) of the literal `lit` into a little-endian
-// word, and the |0x20 fold of those that are letters (constant-folded: the
-// literals are known where the comparisons below are inlined).
+// word, or the |0x20 fold mask of those that are letters (constant-folded:
+// the literals are known where the comparisons below are inlined).
 template <size_t N>
 constexpr uint32_t literalWord(const char (&lit)[N], size_t from, bool fold_mask) noexcept {
   uint32_t w = 0;
@@ -82,31 +82,40 @@ constexpr uint32_t literalWord(const char (&lit)[N], size_t from, bool fold_mask
   return w;
 }
 
-// Case-insensitive comparison of exactly N-1 bytes at `p` against the
-// lowercase literal `lit`. Letters compare with |0x20 (exact: only A-Z and
-// a-z map onto a-z that way); every other byte must match exactly. Names of
-// 4 to 8 bytes ("sip/", "call-id", "cseq") compare as two overlapping
-// 32-bit words instead of byte by byte: this runs on every fast-path packet.
-template <size_t N>
-inline bool eqLower(const uint8_t* p, const char (&lit)[N]) noexcept {
+// N-1 bytes at `p` against the literal, letters folded with |0x20 when
+// kFoldCase. Names of 4 to 8 bytes ("sip/", "call-id", "cseq", the methods)
+// compare as two overlapping 32-bit words, with one branch: this runs on
+// every fast-path packet. Reads exactly N-1 bytes, as the byte loop does.
+template <bool kFoldCase, size_t N>
+inline bool eqLiteral(const uint8_t* p, const char (&lit)[N]) noexcept {
   constexpr size_t n = N - 1;
   static_assert(std::endian::native == std::endian::little, "literalWord packs little-endian");
   if constexpr (n >= 4 && n <= 8) {
     uint32_t head, tail;
     std::memcpy(&head, p, 4);
     std::memcpy(&tail, p + n - 4, 4);
-    // One branch for both words: xor-or is zero only if each matches.
-    return (((head | literalWord(lit, 0, true)) ^ literalWord(lit, 0, false)) |
-            ((tail | literalWord(lit, n - 4, true)) ^ literalWord(lit, n - 4, false))) == 0;
+    if constexpr (kFoldCase) {
+      head |= literalWord(lit, 0, true);
+      tail |= literalWord(lit, n - 4, true);
+    }
+    return ((head ^ literalWord(lit, 0, false)) | (tail ^ literalWord(lit, n - 4, false))) == 0;
   } else {
     bool eq = true;
     for (size_t i = 0; i < n; ++i) {
       const uint8_t l = static_cast<uint8_t>(lit[i]);
-      const uint8_t fold = (l >= 'a' && l <= 'z') ? 0x20 : 0;
+      const uint8_t fold = kFoldCase && l >= 'a' && l <= 'z' ? 0x20 : 0;
       eq &= static_cast<uint8_t>(p[i] | fold) == l;
     }
     return eq;
   }
+}
+
+// Case-insensitive comparison of exactly N-1 bytes at `p` against the
+// lowercase literal `lit`. Letters compare with |0x20 (exact: only A-Z and
+// a-z map onto a-z that way); every other byte must match exactly.
+template <size_t N>
+inline bool eqLower(const uint8_t* p, const char (&lit)[N]) noexcept {
+  return eqLiteral<true>(p, lit);
 }
 
 // Offset of the first `byte` in [from, size), or `size` if none. Inline SSE2
@@ -130,20 +139,9 @@ inline uint32_t findByte(const uint8_t* d, uint32_t from, uint32_t size, uint8_t
 }
 
 // Exact comparison of N-1 bytes at `p` with the literal (inlined, no memcmp call).
-// 4..8 bytes compare as two overlapping words, as in eqLower.
 template <size_t N>
 inline bool eqExact(const uint8_t* p, const char (&lit)[N]) noexcept {
-  constexpr size_t n = N - 1;
-  if constexpr (n >= 4 && n <= 8) {
-    uint32_t head, tail;
-    std::memcpy(&head, p, 4);
-    std::memcpy(&tail, p + n - 4, 4);
-    return ((head ^ literalWord(lit, 0, false)) | (tail ^ literalWord(lit, n - 4, false))) == 0;
-  } else {
-    bool eq = true;
-    for (size_t i = 0; i < n; ++i) eq &= p[i] == static_cast<uint8_t>(lit[i]);
-    return eq;
-  }
+  return eqLiteral<false>(p, lit);
 }
 
 // Finds the line feeds of one message in order. On x86 it classifies 64

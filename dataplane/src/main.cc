@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   options.max_dialogs = config.affinity.max_dialogs;
   options.idle_timeout_s = config.affinity.idle_timeout_s;
   options.after_bye_s = config.affinity.after_bye_s;
-  options.unanswered_ticks = config.unanswered_window_ms * rte_get_tsc_hz() / 1000;
+  // One window for the workers' lazy check and the control thread's sweep.
+  const uint64_t unanswered_ticks = config.unanswered_window_ms * rte_get_tsc_hz() / 1000;
+  options.unanswered_ticks = unanswered_ticks;
   options.local_down_hold_ms = config.local_down_hold_ms;
   std::string error;
   auto engine = Engine::create(options, error);
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
     if (gateway) pipeline.ports[i].gateway_slot = engine->neighbours().slotFor(gateway->family, gateway->addr);
   }
   pipeline.max_sip_size = config.max_sip_size;
-  pipeline.unanswered_ticks = config.unanswered_window_ms * rte_get_tsc_hz() / 1000;
+  pipeline.unanswered_ticks = unanswered_ticks;
   pipeline.verify_checksums = config.verify_checksums;
   pipeline.verify_udp_checksum = config.verify_udp_checksum;
   pipeline.frag_max_flows = config.fragments.max_flows;

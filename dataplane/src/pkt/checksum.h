@@ -192,23 +192,27 @@ inline uint32_t pseudoHeaderSum(const uint8_t* src, const uint8_t* dst, size_t a
   return foldSum(sum);
 }
 
-// RFC 1624 eqn. 3: the checksum after `n` bytes (even) change from `before`
-// to `after`: HC' = ~(~HC + ~m + m').
-inline uint16_t checksumReplace(uint16_t check, const uint8_t* before, const uint8_t* after,
-                                size_t n) noexcept {
-  uint64_t sum = static_cast<uint16_t>(~check);
-  for (size_t i = 0; i + 1 < n; i += 2) {
-    sum += static_cast<uint16_t>(~load16be(before + i));
-    sum += load16be(after + i);
-  }
-  return static_cast<uint16_t>(~foldSum(sum));
+// RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), in two halves so that one change
+// can update several checksums (NAT: the address is in the IPv4 header's and
+// in the UDP checksum). replacementSum: the "~m + m'" of `n` (even) bytes
+// changing from `before` to `after`; sums of several changes add up.
+inline uint64_t replacementSum(const uint8_t* before, const uint8_t* after, size_t n) noexcept {
+  uint64_t sum = 0;
+  for (size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint16_t>(~load16be(before + i)) + load16be(after + i);
+  return sum;
+}
+inline uint64_t replacementSum16(uint16_t before, uint16_t after) noexcept {
+  return static_cast<uint16_t>(~before) + uint64_t{after};
+}
+// The checksum `check` after the changes summed in `sum`.
+inline uint16_t applyReplacement(uint16_t check, uint64_t sum) noexcept {
+  return static_cast<uint16_t>(~foldSum(sum + static_cast<uint16_t>(~check)));
 }
 
-inline uint16_t checksumReplace16(uint16_t check, uint16_t before, uint16_t after) noexcept {
-  uint64_t sum = static_cast<uint16_t>(~check);
-  sum += static_cast<uint16_t>(~before);
-  sum += after;
-  return static_cast<uint16_t>(~foldSum(sum));
+// The checksum after `n` bytes (even) change from `before` to `after`.
+inline uint16_t checksumReplace(uint16_t check, const uint8_t* before, const uint8_t* after,
+                                size_t n) noexcept {
+  return applyReplacement(check, replacementSum(before, after, n));
 }
 
 }  // namespace sipsteer::dp

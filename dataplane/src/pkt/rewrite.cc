@@ -9,18 +9,6 @@ namespace {
 
 constexpr uint8_t kBroadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-// One's-complement sum of the 16-bit words of `n` (even) bytes about to be
-// replaced by `after`: the "~m + m'" of RFC 1624 eqn. 3, to add to ~HC.
-uint32_t replacementSum(const uint8_t* before, const uint8_t* after, size_t n) noexcept {
-  uint32_t sum = 0;
-  for (size_t i = 0; i < n; i += 2) sum += static_cast<uint16_t>(~load16be(before + i)) + load16be(after + i);
-  return sum;
-}
-
-uint16_t applySum(uint16_t check, uint64_t sum) noexcept {
-  return static_cast<uint16_t>(~foldSum(sum + static_cast<uint16_t>(~check)));
-}
-
 // Replaces the address at `field` and the UDP port at `port_field`, and
 // decrements the TTL / hop limit (false, frame untouched, when it expires).
 // The address words' RFC 1624 sum is computed once and applied to both the
@@ -36,13 +24,13 @@ bool natRewriteFamily(uint8_t* frame, const ParsedPacket& p, const union sipstee
   uint8_t& ttl = kV4 ? ip[8] : ip[7];
   if (ttl <= 1) return false;
   uint8_t* field = ip + addr_offset;
-  const uint32_t address_sum = replacementSum(field, addr.bytes, kAddrLen);
+  const uint64_t address_sum = replacementSum(field, addr.bytes, kAddrLen);
   std::memcpy(field, addr.bytes, kAddrLen);
   if constexpr (kV4) {
     const uint16_t before = load16be(ip + 8);
     --ttl;
-    const uint32_t ttl_sum = static_cast<uint16_t>(~before) + load16be(ip + 8);
-    store16be(ip + 10, applySum(load16be(ip + 10), uint64_t{address_sum} + ttl_sum));
+    const uint64_t ttl_sum = replacementSum16(before, load16be(ip + 8));
+    store16be(ip + 10, applyReplacement(load16be(ip + 10), address_sum + ttl_sum));
   } else {
     --ttl;  // not covered by any checksum
   }
@@ -50,8 +38,7 @@ bool natRewriteFamily(uint8_t* frame, const ParsedPacket& p, const union sipstee
   store16be(udp + port_offset, port);
   const uint16_t check = load16be(udp + 6);
   if (check != 0) {  // IPv4 "no checksum" stays so
-    const uint32_t port_sum = static_cast<uint16_t>(~old_port) + port;
-    const uint16_t updated = applySum(check, uint64_t{address_sum} + port_sum);
+    const uint16_t updated = applyReplacement(check, address_sum + replacementSum16(old_port, port));
     store16be(udp + 6, updated == 0 ? 0xffff : updated);
   }
   return true;
