@@ -209,6 +209,15 @@ inline uint16_t applyReplacement(uint16_t check, uint64_t sum) noexcept {
   return static_cast<uint16_t>(~foldSum(sum + static_cast<uint16_t>(~check)));
 }
 
+// applyReplacement for a sum below 2^20 (a few 16-bit changes, as NAT adds
+// up): two 16-bit folds are enough, the 64-bit ones are skipped.
+inline uint16_t applySmallReplacement(uint16_t check, uint32_t sum) noexcept {
+  sum += static_cast<uint16_t>(~check);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
 // The checksum after `n` bytes (even) change from `before` to `after`.
 inline uint16_t checksumReplace(uint16_t check, const uint8_t* before, const uint8_t* after,
                                 size_t n) noexcept {

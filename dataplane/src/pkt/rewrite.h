@@ -6,26 +6,41 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "pkt/packet_parser.h"
 
 namespace sipsteer::dp {
 
+// `dst` and `src` must not point into the frame (callers pass copies), so
+// that two plain 6-byte moves do it.
 inline void setMacs(uint8_t* frame, const uint8_t dst[6], const uint8_t src[6]) noexcept {
-  for (int i = 0; i < 6; ++i) {
-    frame[i] = dst[i];
-    frame[6 + i] = src[i];
-  }
+  std::memcpy(frame, dst, 6);
+  std::memcpy(frame + 6, src, 6);
 }
 
+// The folded one's-complement sum of an address's 16-bit words (4 bytes for
+// IPv4, 16 for IPv6). A NAT rewrite always replaces an address the table
+// knows (the VIP a client sent to, the server a reply comes from) by another
+// one it knows, so RuntimeTable computes the sums once per table and a
+// packet's checksum update is ~old + new (RFC 1624), not a walk over words.
+uint16_t addressSum(uint8_t family, const union sipsteer_addr& addr) noexcept;
+
+// Where a NAT rewrite goes: address (of the packet's family), port (host
+// order) and addressSum(family, addr).
+struct NatAddress {
+  const union sipsteer_addr& addr;
+  uint16_t port;
+  uint16_t sum;
+};
+
 // Rewrites the destination (dst address and UDP port) or the source of a
-// kUdp packet of the same family as `addr`, decrements TTL / hop limit and
-// updates the IPv4 header and UDP checksums incrementally. False (frame
-// untouched) if TTL would reach 0.
-bool natDestination(uint8_t* frame, const ParsedPacket& p, const union sipsteer_addr& addr,
-                    uint16_t port) noexcept;
-bool natSource(uint8_t* frame, const ParsedPacket& p, const union sipsteer_addr& addr,
-               uint16_t port) noexcept;
+// kUdp packet to `to`, decrements TTL / hop limit and updates the IPv4
+// header and UDP checksums incrementally. `dst_sum` / `src_sum` is the
+// addressSum of the address the packet carries now (p.dst / p.src); a wrong
+// one leaves wrong checksums. False (frame untouched) if TTL would reach 0.
+bool natDestination(uint8_t* frame, const ParsedPacket& p, const NatAddress& to, uint16_t dst_sum) noexcept;
+bool natSource(uint8_t* frame, const ParsedPacket& p, const NatAddress& to, uint16_t src_sum) noexcept;
 
 // Turns a kUdp frame around: swaps MACs and addresses, sends from the
 // packet's destination port to `dport`, with `payload` (which must not

@@ -252,7 +252,8 @@ Pipeline::Verdict Pipeline::toServer(rte_mbuf* m, uint8_t* frame, const ParsedPa
   uint8_t mac[6];
   if (vip.mode == SIPSTEER_MODE_NAT && srv.family != p.family) return dropped(SIPSTEER_DROP_NO_SERVER);
   if (!serverMac(table, srv, mac)) return dropped(SIPSTEER_DROP_NO_NEIGHBOUR);
-  if (vip.mode == SIPSTEER_MODE_NAT && !natDestination(frame, p, srv.addr, srv.port))
+  // findVip matched the packet's destination: it is the VIP's address.
+  if (vip.mode == SIPSTEER_MODE_NAT && !natDestination(frame, p, {srv.addr, srv.port, srv.addr_sum}, vip.addr_sum))
     return dropped(SIPSTEER_DROP_IP_TTL_EXPIRED);
   setMacs(frame, mac, config_.ports[config_.server_port].mac);
   uint64_t* srv_counters =
@@ -323,7 +324,8 @@ Pipeline::Verdict Pipeline::fromServer(uint8_t* frame, const ParsedPacket& p, co
   } else if (port.gateway_slot == NeighbourCache::kNone || !shared_.neighbours->lookup(port.gateway_slot, mac)) {
     return dropped(SIPSTEER_DROP_NO_NEIGHBOUR);
   }
-  if (!natSource(frame, p, v.addr, v.port)) return dropped(SIPSTEER_DROP_IP_TTL_EXPIRED);
+  // findServer matched the packet's source address: it is the server's.
+  if (!natSource(frame, p, {v.addr, v.port, v.addr_sum}, srv.addr_sum)) return dropped(SIPSTEER_DROP_IP_TTL_EXPIRED);
   setMacs(frame, mac, port.mac);
 
   uint64_t* srv_counters = srv.counter_slot != kNoIndex ? counters_->servers[srv.counter_slot] : nullptr;

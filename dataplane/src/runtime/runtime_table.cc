@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "pkt/rewrite.h"
+
 namespace sipsteer::dp {
 namespace {
 
@@ -42,6 +44,7 @@ std::unique_ptr<RuntimeTable> RuntimeTable::build(std::span<const uint8_t> blob,
     RtVip r;
     r.addr = v.addr;
     r.port = ntohs(v.port);
+    r.addr_sum = addressSum(v.family, v.addr);
     r.family = v.family;
     r.mode = v.mode;
     r.pool = v.pool;
@@ -54,6 +57,7 @@ std::unique_ptr<RuntimeTable> RuntimeTable::build(std::span<const uint8_t> blob,
     RtServer r;
     r.addr = s.addr;
     r.port = ntohs(s.port);
+    r.addr_sum = addressSum(s.family, s.addr);
     r.family = s.family;
     r.flags = s.flags;
     r.server_id = s.server_id;

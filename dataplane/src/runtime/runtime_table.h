@@ -25,6 +25,7 @@ constexpr uint16_t kNoIndex = 0xffff;
 struct RtServer {
   union sipsteer_addr addr {};
   uint16_t port = 0;  // host order
+  uint16_t addr_sum = 0;  // addressSum(family, addr), for NAT checksum updates
   uint8_t family = 0;
   uint8_t flags = 0;  // SIPSTEER_SERVER_F_*
   uint32_t server_id = 0;
@@ -38,6 +39,7 @@ struct RtServer {
 struct RtVip {
   union sipsteer_addr addr {};
   uint16_t port = 0;  // host order
+  uint16_t addr_sum = 0;  // addressSum(family, addr), for NAT checksum updates
   uint8_t family = 0;
   uint8_t mode = 0;
   uint16_t pool = 0;

@@ -34,8 +34,8 @@ void steerLike(const uint8_t* data, size_t size, const ParsedPacket& p) {
   frame.resize(size + 2048);
   union sipsteer_addr addr {};
   addr.v4 = 0x01020304;
-  natDestination(frame.data(), p, addr, 5070);
-  natSource(frame.data(), p, addr, 5060);
+  natDestination(frame.data(), p, {addr, 5070, addressSum(p.family, addr)}, addressSum(p.family, p.dst));
+  natSource(frame.data(), p, {addr, 5060, addressSum(p.family, addr)}, addressSum(p.family, p.src));
   if (n > 0) turnAroundUdp(frame.data(), frame.size(), p, port, reply, n);
 }
 

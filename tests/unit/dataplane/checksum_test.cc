@@ -86,5 +86,25 @@ TEST(ChecksumTest, IncrementalReplaceMatchesRecomputation) {
   }
 }
 
+// NAT's short fold must agree with the general one wherever the sum can
+// carry twice: every checksum against sums around each multiple of 0x10000
+// up to 2^20 (where the first fold lands near 0xffff), and random ones.
+TEST(ChecksumTest, SmallReplacementFoldsLikeTheGeneralOne) {
+  std::mt19937 random(1071);
+  for (uint32_t check = 0; check <= 0xffff; ++check) {
+    for (uint32_t high = 0; high < 16; ++high) {
+      for (uint32_t low : {0u, 1u, 0xfff0u + (check & 0xf), 0xfffeu, 0xffffu}) {
+        const uint32_t sum = high << 16 | low;
+        ASSERT_EQ(applySmallReplacement(static_cast<uint16_t>(check), sum),
+                  applyReplacement(static_cast<uint16_t>(check), sum))
+            << "check " << check << " sum " << sum;
+      }
+    }
+    const uint32_t sum = static_cast<uint32_t>(random()) & 0xfffff;
+    ASSERT_EQ(applySmallReplacement(static_cast<uint16_t>(check), sum),
+              applyReplacement(static_cast<uint16_t>(check), sum));
+  }
+}
+
 }  // namespace
 }  // namespace sipsteer::dp

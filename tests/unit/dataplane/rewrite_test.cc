@@ -25,6 +25,17 @@ ParsedPacket parse(const Bytes& f) {
   return p;
 }
 
+// What the pipeline does: the sums come from the table (here: computed from
+// the packet's current address and the new one).
+bool natTo(Bytes& f, const ParsedPacket& p, const IpAddr& to, uint16_t port) {
+  const union sipsteer_addr addr = toAddr(to);
+  return natDestination(f.data(), p, {addr, port, addressSum(p.family, addr)}, addressSum(p.family, p.dst));
+}
+bool natFrom(Bytes& f, const ParsedPacket& p, const IpAddr& to, uint16_t port) {
+  const union sipsteer_addr addr = toAddr(to);
+  return natSource(f.data(), p, {addr, port, addressSum(p.family, addr)}, addressSum(p.family, p.src));
+}
+
 class RewriteTest : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(RewriteTest, NatBothWaysKeepsChecksumsValid) {
@@ -37,7 +48,7 @@ TEST_P(RewriteTest, NatBothWaysKeepsChecksumsValid) {
     Bytes f = testing::udpFrame(s, std::string(static_cast<size_t>(round * 7 + 1), static_cast<char>('A' + round % 26)));
     ParsedPacket p = parse(f);
     ASSERT_EQ(p.kind, PacketKind::kUdp);
-    ASSERT_TRUE(natDestination(f.data(), p, toAddr(server), 5070));
+    ASSERT_TRUE(natTo(f, p, server, 5070));
     auto d = testing::decodeFrame(f);
     ASSERT_TRUE(d.ok) << d.error;
     EXPECT_EQ(d.dst, server);
@@ -48,7 +59,7 @@ TEST_P(RewriteTest, NatBothWaysKeepsChecksumsValid) {
     // And the server's reply leaves from the VIP again.
     p = parse(f);
     ASSERT_EQ(p.kind, PacketKind::kUdp) << int(p.drop_reason);
-    ASSERT_TRUE(natSource(f.data(), p, toAddr(s.dst), 5061));
+    ASSERT_TRUE(natFrom(f, p, s.dst, 5061));
     d = testing::decodeFrame(f);
     EXPECT_EQ(d.src, s.dst);
     EXPECT_EQ(d.sport, 5061);
@@ -62,6 +73,56 @@ INSTANTIATE_TEST_SUITE_P(Families, RewriteTest,
                          ::testing::Values(std::make_pair("198.18.1.1", "198.18.0.10"),
                                            std::make_pair("fd00:5eed::1:1", "fd00:5eed::10")));
 
+// The precomputed address sums must give the same checksums as a full
+// recomputation for any addresses, ports and TTLs, including words of 0 and
+// 0xffff (where one's-complement has two zeros) and sums that carry.
+TEST(RewriteSumsTest, AnyAddressPairKeepsChecksumsValid) {
+  uint64_t state = 0x5eed;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  auto randomAddr = [&](int family) {
+    IpAddr a;
+    a.family = static_cast<uint8_t>(family);
+    for (size_t i = 0; i < (family == 4 ? 4u : 16u); ++i) {
+      const uint32_t r = next() % 8;
+      a.bytes[i] = r == 0 ? 0 : r == 1 ? 0xff : static_cast<uint8_t>(next());
+    }
+    return a;
+  };
+  for (int family : {4, 6}) {
+    for (int round = 0; round < 400; ++round) {
+      testing::UdpFrameSpec s;
+      s.src = randomAddr(family);
+      s.dst = randomAddr(family);
+      s.sport = static_cast<uint16_t>(next());
+      s.dport = static_cast<uint16_t>(next());
+      s.ttl = static_cast<uint8_t>(3 + next() % 253);  // two rewrites
+      Bytes f = testing::udpFrame(s, std::string(1 + next() % 64, static_cast<char>(next())));
+      ParsedPacket p = parse(f);
+      ASSERT_EQ(p.kind, PacketKind::kUdp) << "round " << round;
+      const IpAddr server = randomAddr(family);
+      const auto port = static_cast<uint16_t>(next());
+      ASSERT_TRUE(natTo(f, p, server, port));
+      auto d = testing::decodeFrame(f);
+      ASSERT_TRUE(d.ok) << d.error;
+      EXPECT_EQ(d.dst, server);
+      EXPECT_EQ(d.ttl, s.ttl - 1);
+      EXPECT_TRUE(d.ip_checksum_ok) << "family " << family << " round " << round;
+      EXPECT_TRUE(d.l4_checksum_ok) << "family " << family << " round " << round;
+      p = parse(f);
+      ASSERT_EQ(p.kind, PacketKind::kUdp) << int(p.drop_reason);
+      const IpAddr vip = randomAddr(family);
+      ASSERT_TRUE(natFrom(f, p, vip, static_cast<uint16_t>(next())));
+      d = testing::decodeFrame(f);
+      EXPECT_EQ(d.src, vip);
+      EXPECT_TRUE(d.ip_checksum_ok) << "family " << family << " round " << round;
+      EXPECT_TRUE(d.l4_checksum_ok) << "family " << family << " round " << round;
+    }
+  }
+}
+
 TEST(RewriteTtlTest, ExpiringTtlLeavesFrameUntouched) {
   testing::UdpFrameSpec s;
   s.src = IpAddr::parse("198.18.1.1");
@@ -69,7 +130,7 @@ TEST(RewriteTtlTest, ExpiringTtlLeavesFrameUntouched) {
   s.ttl = 1;
   Bytes f = testing::udpFrame(s, "x");
   const Bytes before = f;
-  EXPECT_FALSE(natDestination(f.data(), parse(f), toAddr(IpAddr::parse("198.18.2.1")), 5060));
+  EXPECT_FALSE(natTo(f, parse(f), IpAddr::parse("198.18.2.1"), 5060));
   EXPECT_EQ(f, before);
 }
 
@@ -79,7 +140,7 @@ TEST(RewriteTest4, Ipv4WithoutUdpChecksumStaysWithout) {
   s.dst = IpAddr::parse("198.18.0.10");
   s.udp_checksum = false;
   Bytes f = testing::udpFrame(s, "hello");
-  ASSERT_TRUE(natDestination(f.data(), parse(f), toAddr(IpAddr::parse("198.18.2.1")), 5060));
+  ASSERT_TRUE(natTo(f, parse(f), IpAddr::parse("198.18.2.1"), 5060));
   EXPECT_EQ(f[34 + 6], 0);
   EXPECT_EQ(f[34 + 7], 0);
   EXPECT_TRUE(testing::decodeFrame(f).ip_checksum_ok);
