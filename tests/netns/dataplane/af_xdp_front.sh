@@ -2,20 +2,33 @@
 # Story: one NIC shared by sipsteer-dp and the host. sipsteer-dp runs on
 # net_af_xdp (busy_budget=0) with the XDP front (xdp_prog=xdp_front.bpf.o,
 # loaded by DPDK itself, maps pinned by name): SIP calls to the VIP go
-# through DPDK to two sipp UAS servers (dsr), while a UDP exchange and a TCP
+# through DPDK to two sipp UAS servers, while a UDP exchange and a TCP
 # exchange with the host's own address on the same interface still reach the
-# kernel. The front's VIP entry is written into the pinned map with bpftool,
-# as sipsteerd would with FrontProgram::addVip.
+# kernel. The front's entries are written into the pinned maps with bpftool,
+# as sipsteerd would with FrontProgram::syncFromTable.
+#
+# Mode dsr (default): the servers own the VIP on their loopback and answer
+# the client directly; only the VIP entry is needed.
+# Mode nat: the servers do NOT hold the VIP; DPDK rewrites each request to a
+# server and the servers route their replies to the client back via the
+# appliance. The front must hand those replies (UDP from a server:port whose
+# front_servers entry names the VIP, to an address the host's FIB routes) to
+# DPDK, which un-NATs them: the client sees every reply come from the VIP.
+# The appliance's kernel has forwarding on (the FIB check needs it) and is
+# never asked to forward a reply: that would reach the client from the
+# server's own address, which the client's capture catches.
 #
 # One-armed (default): everyone on one bridge (br0), one af_xdp port.
 #   cli ns (sipp UAC 198.18.1.1) --+
 #   app ns (dpa: kernel 198.18.1.254, XDP front + sipsteer-dp) --+-- lan ns br0
-#   srvN ns (198.18.1.1N, VIP 198.18.0.10 on lo, sipp UAS) --+
+#   srvN ns (198.18.1.1N, sipp UAS; dsr: VIP 198.18.0.10 on lo) --+
+#   (nat: the servers route the client 198.18.1.1/32 via 198.18.1.254)
 # Two-armed ("2"): clients on br0, servers on br1 (198.18.2.1N); sipsteer-dp
 # has an af_xdp port with the front on each (dpa client side, dps server
-# side); the servers' direct (dsr) replies go back through a router ns.
+# side); dsr: the servers' direct replies go back through a router ns; nat:
+# the servers route the clients via the appliance's 198.18.2.254.
 #
-# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2]
+# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2] [dsr|nat]
 set -euo pipefail
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
@@ -30,8 +43,11 @@ dp_bin=$1
 feed_bin=$2
 front_obj=$3
 arms=${4:-1}
+mode=${5:-dsr}
+case "$mode" in dsr|nat) ;; *) echo "mode must be dsr or nat, not $mode"; exit 2 ;; esac
 command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 command -v bpftool >/dev/null || { echo "bpftool missing"; exit 1; }
+command -v tcpdump >/dev/null || { echo "tcpdump missing"; exit 1; }
 mount -t bpf bpf /sys/fs/bpf
 mkdir -p /var/run/dpdk && mount -t tmpfs -o size=1m tmpfs /var/run/dpdk
 
@@ -65,11 +81,13 @@ if [ "$arms" = 2 ]; then
   attach $app dps br1
   ip -n $app addr add 198.18.2.254/24 dev dps
   ip netns exec $app sysctl -qw net.ipv6.conf.dps.disable_ipv6=1
-  attach $rtr r1 br0
-  attach $rtr r2 br1
-  ip -n $rtr addr add 198.18.1.253/24 dev r1
-  ip -n $rtr addr add 198.18.2.253/24 dev r2
-  ip netns exec $rtr sysctl -qw net.ipv4.ip_forward=1
+  if [ "$mode" = dsr ]; then   # nat replies go back through the appliance instead
+    attach $rtr r1 br0
+    attach $rtr r2 br1
+    ip -n $rtr addr add 198.18.1.253/24 dev r1
+    ip -n $rtr addr add 198.18.2.253/24 dev r2
+    ip netns exec $rtr sysctl -qw net.ipv4.ip_forward=1
+  fi
 fi
 ip -n $cli addr add 198.18.1.1/24 dev c0
 ip -n $cli route add 198.18.0.10/32 via 198.18.1.254   # the VIP lives behind the appliance
@@ -78,11 +96,27 @@ ip netns exec $app sysctl -qw net.ipv6.conf.dpa.disable_ipv6=1
 for i in 1 2; do
   ns=$(eval echo \$srv$i)
   ip -n "$ns" addr add $srv_net.1$i/24 dev s$i
-  [ "$arms" = 2 ] && ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.253  # dsr replies
-  ip -n "$ns" addr add 198.18.0.10/32 dev lo            # dsr: the server owns the VIP too
-  ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+  if [ "$mode" = dsr ]; then
+    [ "$arms" = 2 ] && ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.253  # dsr replies
+    ip -n "$ns" addr add 198.18.0.10/32 dev lo          # dsr: the server owns the VIP too
+    ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+  elif [ "$arms" = 2 ]; then
+    ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.254   # nat: replies back through the appliance
+  else
+    # nat, one segment: the client is on-link for the server too; a host
+    # route sends the replies to the appliance rather than straight back.
+    ip -n "$ns" route add 198.18.1.1/32 via 198.18.1.254
+  fi
   ip netns exec "$ns" ethtool -K s$i tx off >/dev/null
 done
+if [ "$mode" = nat ]; then
+  # The front asks the FIB whether a server's reply is for this host (a
+  # probe reply: kernel) or routed on (a client: DPDK). IPv4's lookup answers
+  # FWD_DISABLED unless the receiving interface forwards (docs/bpf.md).
+  for ifc in dpa $([ "$arms" = 2 ] && echo dps); do
+    ip netns exec $app sysctl -qw net.ipv4.conf.$ifc.forwarding=1
+  done
+fi
 # XDP sees frames as sent: a veth peer with TX checksum offload would leave
 # partial UDP checksums, which sipsteer-dp counts as bad.
 ip netns exec $cli ethtool -K c0 tx off >/dev/null
@@ -122,14 +156,29 @@ for ifc in dpa $([ "$arms" = 2 ] && echo dps); do
   in_app ip -d link show $ifc | grep -q 'prog/xdp' || fail "no XDP program on $ifc"
 done
 
-# The front's VIP entry (struct sipsteer_bpf_endpoint: 16-byte address, port
-# and family, network order) in the map DPDK's load pinned.
+# The front's entries, as FrontProgram::syncFromTable writes them, in the
+# maps DPDK's load pinned. struct sipsteer_bpf_endpoint: 16-byte address
+# (IPv4 in the first 4), port, family (4), pad; network order.
+endpoint_hex() {  # endpoint_hex A.B.C.D PORT
+  local a=(${1//./ })
+  printf '%02x %02x %02x %02x 00 00 00 00 00 00 00 00 00 00 00 00 %02x %02x 04 00' \
+    "${a[@]}" $(($2 >> 8)) $(($2 & 255))
+}
 vips=/sys/fs/bpf/sipsteer_front_vips_v1
-[ -e $vips ] || fail "front maps not pinned under /sys/fs/bpf"
-bpftool map update pinned $vips \
-  key hex c6 12 00 0a 00 00 00 00 00 00 00 00 00 00 00 00 13 c4 04 00 value hex 00 00 00 00 00 00 00 00
+servers_map=/sys/fs/bpf/sipsteer_front_servers_v1
+[ -e $vips ] && [ -e $servers_map ] || fail "front maps not pinned under /sys/fs/bpf"
+bpftool map update pinned $vips key hex $(endpoint_hex 198.18.0.10 5060) value hex 00 00 00 00 00 00 00 00
+# Every server: struct sipsteer_bpf_server_info {server_id, reserved,
+# generation, vip, reserved2}, little-endian ids. A nat pool's server names
+# the VIP (the front then hands its replies to DPDK); a dsr server's vip is
+# zero (its replies bypass the appliance).
+for i in 1 2; do
+  if [ "$mode" = nat ]; then vip_hex=$(endpoint_hex 198.18.0.10 5060); else vip_hex=$(printf '00 %.0s' $(seq 20)); fi
+  bpftool map update pinned $servers_map key hex $(endpoint_hex $srv_net.1$i 5060) \
+    value hex 0$i 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 $vip_hex 00 00 00 00
+done
 mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
-feed --vip 198.18.0.10:5060 --mode dsr \
+feed --vip 198.18.0.10:5060 --mode $mode \
   --server "$srv_net.11:5060,weight=1,id=1,mac=$(mac $srv1 s1)" \
   --server "$srv_net.12:5060,weight=1,id=2,mac=$(mac $srv2 s2)" >"$tmp/feed.log" ||
   fail "table refused: $(cat "$tmp/feed.log")"
@@ -167,8 +216,9 @@ host_exchange() {  # a UDP and a TCP round trip with the host, from the client
 # --- servers and calls --------------------------------------------------------------
 for i in 1 2; do
   ns=$(eval echo \$srv$i)
-  ip netns exec "$ns" sipp -sn uas -i 198.18.0.10 -p 5060 -mp $((6000 + 10 * i)) -nostdin \
-    >"$tmp/uas$i.log" 2>&1 &
+  if [ "$mode" = dsr ]; then uas_ip=198.18.0.10; else uas_ip=$srv_net.1$i; fi
+  ip netns exec "$ns" sipp -sn uas -i $uas_ip -p 5060 -mp $((6000 + 10 * i)) -nostdin \
+    -trace_err -error_file "$tmp/uas$i.errors" >"$tmp/uas$i.log" 2>&1 &
   pids+=($!)
 done
 sleep 1
@@ -176,8 +226,17 @@ got=$(host_exchange before)
 log "host exchange before the calls: $got"
 [ "$got" = "kernel:udp-before kernel:tcp-before " ] || fail "UDP/TCP to the host's address did not reach the kernel"
 
+# What the client receives on its SIP port: every reply must come from the
+# VIP (nat: un-NATed by DPDK; dsr: sent from the VIP by the server itself).
+ip netns exec $cli tcpdump -i c0 -n -U --immediate-mode -Z root -w "$tmp/client.pcap" \
+  'udp and dst host 198.18.1.1 and dst port 5060' 2>"$tmp/tcpdump.log" &
+capture=$!
+pids+=($!)
+for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && break; sleep 0.1; done
+grep -q 'listening on' "$tmp/tcpdump.log" || fail "tcpdump did not start in the client namespace"
+
 calls=${CALLS:-200}
-log "$calls calls at 50/s through the VIP (INVITE/100/180/200/ACK/BYE/200)"
+log "$calls calls at 50/s through the VIP (INVITE/180/200/ACK/BYE/200)"
 set +e
 timeout 120 ip netns exec $cli sipp -sn uac 198.18.0.10:5060 -i 198.18.1.1 -p 5060 -mp 7000 \
   -m "$calls" -r 50 -recv_timeout 8000 -nostdin -trace_stat -stf "$tmp/uac.csv" >"$tmp/uac.log" 2>&1 &
@@ -186,15 +245,22 @@ set -e
 sleep 1
 got_during=$(host_exchange during)   # while SIP flows through DPDK
 wait $uac || true
+sleep 0.5   # the last 200 (to the BYE) into the capture
+kill -INT $capture; wait $capture 2>/dev/null || true
+from_vip=$(tcpdump -n -r "$tmp/client.pcap" 'src host 198.18.0.10 and src port 5060' 2>/dev/null | wc -l)
+from_others=$(tcpdump -n -r "$tmp/client.pcap" 'not (src host 198.18.0.10 and src port 5060)' 2>/dev/null | wc -l)
 cols=($(head -n 1 "$tmp/uac.csv" | tr ';' '\n' | grep -nxE 'SuccessfulCall\(C\)|FailedCall\(C\)' | cut -d: -f1))
 read -r ok failed < <(tail -n 1 "$tmp/uac.csv" | awk -F';' -v a="${cols[0]}" -v b="${cols[1]}" '{print $a, $b}')
 feed --counters >"$tmp/counters.txt"
 d1=$(awk '$1=="server" && $2==1 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
 d2=$(awk '$1=="server" && $2==2 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
 requests=$(awk '$1=="vip" && $2==0 { print $4 }' "$tmp/counters.txt")
+responses=$(awk '$1=="vip" && $2==0 { print $6 }' "$tmp/counters.txt")
 passed=$(awk '$1=="port" { n += $10 } END { print n + 0 }' "$tmp/counters.txt")
 log "calls successful=$ok failed=$failed; dialogs per server: s1=${d1:-0} s2=${d2:-0}; VIP requests through DPDK=$requests"
 log "host exchange during the calls: $got_during"
+log "client received $from_vip SIP datagrams from the VIP, $from_others from elsewhere; VIP responses un-NATed by DPDK=$responses"
+unexpected=$(cat "$tmp"/uas*.errors 2>/dev/null | grep -ci 'unexpected' || true)
 grep -E '^(drop|port|vip|server)' "$tmp/counters.txt" | sed 's/^/  /'
 # The front's own counters (per-CPU array, pinned): index 0 passed to the
 # kernel, 1 redirected SIP, 3 no AF_XDP socket.
@@ -211,6 +277,18 @@ log "XDP front: redirected_sip=$to_dpdk passed=$to_kernel no_xsk=$no_xsk"
 [ "${d1:-0}" -gt 0 ] && [ "${d2:-0}" -gt 0 ] || fail "dialogs did not reach both servers"
 [ "$((d1 + d2))" -ge "$calls" ] || fail "dataplane counted $((d1 + d2)) dialogs for $calls calls"
 [ "$requests" -ge $((3 * calls)) ] || fail "DPDK saw $requests requests, expected INVITE+ACK+BYE per call"
+# A dialog split over the servers shows as an ACK or BYE the UAS never expected.
+[ "$unexpected" = 0 ] || fail "$unexpected messages reached a server outside their dialog"
+# sipp's UAS answers 180 and 200 to the INVITE, 200 to the BYE: 3 replies per call.
+[ "$from_vip" -ge $((3 * calls)) ] || fail "the client got $from_vip replies from the VIP, expected >= $((3 * calls))"
+[ "$from_others" = 0 ] || fail "the client got $from_others SIP datagrams not from the VIP (replies not un-NATed?)"
+if [ "$mode" = nat ]; then
+  [ "$responses" -ge $((3 * calls)) ] || fail "DPDK un-NATed $responses responses, expected >= $((3 * calls))"
+  [ "$to_dpdk" -ge $((requests + responses)) ] ||
+    fail "the front redirected $to_dpdk frames, DPDK counted $requests requests + $responses responses"
+else
+  [ "$responses" = 0 ] || fail "dsr: $responses responses went through DPDK"
+fi
 [ "$got_during" = "kernel:udp-during kernel:tcp-during " ] || fail "host exchange during the calls failed: $got_during"
 [ "$to_dpdk" -ge "$requests" ] || fail "the front redirected $to_dpdk frames, DPDK counted $requests requests"
 [ "$to_kernel" -gt 0 ] && [ "$no_xsk" = 0 ] || fail "front: passed=$to_kernel no_xsk=$no_xsk"
