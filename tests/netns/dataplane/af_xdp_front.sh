@@ -241,6 +241,7 @@ set +e
 timeout 120 ip netns exec $cli sipp -sn uac 198.18.0.10:5060 -i 198.18.1.1 -p 5060 -mp 7000 \
   -m "$calls" -r 50 -recv_timeout 8000 -nostdin -trace_stat -stf "$tmp/uac.csv" >"$tmp/uac.log" 2>&1 &
 uac=$!
+pids+=($!)
 set -e
 sleep 1
 got_during=$(host_exchange during)   # while SIP flows through DPDK

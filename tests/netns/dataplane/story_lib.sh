@@ -18,7 +18,12 @@ dp_story_init() {
   shift 2
   dp_story_namespaces=("$@")
   pids=()
-  trap dp_story_cleanup EXIT INT TERM
+  # INT/TERM only exit: the EXIT trap cleans up once. (A cleanup trap on
+  # TERM itself would return into the story, which then ran on against
+  # deleted namespaces and files.)
+  trap dp_story_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
 
 # Stops the story's processes by PID, deletes its namespaces and files.
