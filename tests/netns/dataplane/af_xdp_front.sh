@@ -212,12 +212,37 @@ sleep 0.5
 host_exchange() {  # a UDP and a TCP round trip with the host, from the client
   timeout 10 ip netns exec $cli python3 "$tmp/host_client.py" "$1" 2>>"$tmp/host_client.log" | tr '\n' ' '
 }
+# nat: the host's own SIP with a server (sipsteerd's OPTIONS health probe,
+# from the host's address on the servers' side) must stay the kernel's: the
+# answer comes from a server:port of front_servers, like the replies DPDK
+# un-NATs, and only the FIB (a local destination) tells the front otherwise.
+cat > "$tmp/host_probe.py" <<'PY'
+import socket, sys
+src, servers = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((src, 5070)); s.settimeout(2)
+for n, server in enumerate(servers):
+    s.sendto((f"OPTIONS sip:{server}:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {src}:5070;branch=z9hG4bK-probe{n}\r\n"
+              f"Max-Forwards: 70\r\nFrom: <sip:probe@{src}>;tag={n}\r\nTo: <sip:{server}>\r\n"
+              f"Call-ID: probe-{n}-{sys.argv[0]}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(),
+             (server, 5060))
+    try:
+        data, peer = s.recvfrom(2048)
+        print(f"{peer[0]}:{data.decode(errors='replace').splitlines()[0].replace(' ', '_')}")
+    except socket.timeout:
+        print(f"{server}:no_answer")
+PY
+if [ "$arms" = 2 ]; then host_on_servers_side=198.18.2.254; else host_on_servers_side=198.18.1.254; fi
+host_probe() {  # OPTIONS from the host's kernel to each server; prints "server:status ..."
+  timeout 10 ip netns exec $app python3 "$tmp/host_probe.py" $host_on_servers_side $srv_net.11 $srv_net.12 \
+    2>>"$tmp/host_probe.log" | tr '\n' ' '
+}
+probes_ok="$srv_net.11:SIP/2.0_200_OK $srv_net.12:SIP/2.0_200_OK "
 
 # --- servers and calls --------------------------------------------------------------
 for i in 1 2; do
   ns=$(eval echo \$srv$i)
   if [ "$mode" = dsr ]; then uas_ip=198.18.0.10; else uas_ip=$srv_net.1$i; fi
-  ip netns exec "$ns" sipp -sn uas -i $uas_ip -p 5060 -mp $((6000 + 10 * i)) -nostdin \
+  ip netns exec "$ns" sipp -sn uas -aa -i $uas_ip -p 5060 -mp $((6000 + 10 * i)) -nostdin \
     -trace_err -error_file "$tmp/uas$i.errors" >"$tmp/uas$i.log" 2>&1 &
   pids+=($!)
 done
@@ -225,6 +250,11 @@ sleep 1
 got=$(host_exchange before)
 log "host exchange before the calls: $got"
 [ "$got" = "kernel:udp-before kernel:tcp-before " ] || fail "UDP/TCP to the host's address did not reach the kernel"
+if [ "$mode" = nat ]; then
+  probed=$(host_probe)
+  log "host's OPTIONS probes to the servers before the calls: $probed"
+  [ "$probed" = "$probes_ok" ] || fail "a server's answer to the host's own probe did not reach the kernel"
+fi
 
 # What the client receives on its SIP port: every reply must come from the
 # VIP (nat: un-NATed by DPDK; dsr: sent from the VIP by the server itself).
@@ -245,6 +275,7 @@ pids+=($!)
 set -e
 sleep 1
 got_during=$(host_exchange during)   # while SIP flows through DPDK
+if [ "$mode" = nat ]; then probed_during=$(host_probe); fi
 wait $uac || true
 sleep 0.5   # the last 200 (to the BYE) into the capture
 kill -INT $capture; wait $capture 2>/dev/null || true
@@ -260,8 +291,11 @@ responses=$(awk '$1=="vip" && $2==0 { print $6 }' "$tmp/counters.txt")
 passed=$(awk '$1=="port" { n += $10 } END { print n + 0 }' "$tmp/counters.txt")
 log "calls successful=$ok failed=$failed; dialogs per server: s1=${d1:-0} s2=${d2:-0}; VIP requests through DPDK=$requests"
 log "host exchange during the calls: $got_during"
+[ "$mode" = nat ] && log "host's OPTIONS probes to the servers during the calls: $probed_during"
 log "client received $from_vip SIP datagrams from the VIP, $from_others from elsewhere; VIP responses un-NATed by DPDK=$responses"
-unexpected=$(cat "$tmp"/uas*.errors 2>/dev/null | grep -ci 'unexpected' || true)
+# (sipp -aa notes each probe it answered as "Automatic response mode for an
+# unexpected ... OPTIONS": not a dialog's message.)
+unexpected=$(cat "$tmp"/uas*.errors 2>/dev/null | grep -i 'unexpected' | grep -vc 'Automatic response mode' || true)
 grep -E '^(drop|port|vip|server)' "$tmp/counters.txt" | sed 's/^/  /'
 # The front's own counters (per-CPU array, pinned): index 0 passed to the
 # kernel, 1 redirected SIP, 3 no AF_XDP socket.
@@ -291,6 +325,8 @@ else
   [ "$responses" = 0 ] || fail "dsr: $responses responses went through DPDK"
 fi
 [ "$got_during" = "kernel:udp-during kernel:tcp-during " ] || fail "host exchange during the calls failed: $got_during"
+[ "$mode" = dsr ] || [ "$probed_during" = "$probes_ok" ] ||
+  fail "a server's answer to the host's own probe during the calls did not reach the kernel: $probed_during"
 [ "$to_dpdk" -ge "$requests" ] || fail "the front redirected $to_dpdk frames, DPDK counted $requests requests"
 [ "$to_kernel" -gt 0 ] && [ "$no_xsk" = 0 ] || fail "front: passed=$to_kernel no_xsk=$no_xsk"
 [ "${passed:-0}" = 0 ] || fail "the front handed DPDK $passed frames that are not SIP"
