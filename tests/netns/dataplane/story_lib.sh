@@ -29,7 +29,12 @@ dp_story_init() {
 # Stops the story's processes by PID, deletes its namespaces and files.
 dp_story_cleanup() {
   set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do
+    # A tracked background subshell (a story's `( uac ... ) &`) would leave
+    # its own child running in a deleted namespace: stop that child too.
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill "$c" 2>/dev/null; done
+    kill "$p" 2>/dev/null
+  done
   sleep 0.5
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   for ns in "${dp_story_namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
