@@ -200,6 +200,14 @@ for i in 1 2; do
     value hex $(printf %02x $((10 + i))) 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 \
     $(endpoint_hex fd00:5eed::10 5060) 00 00 00 00
 done
+# What the front now holds (bpftool's JSON: raw key/value bytes as hex).
+bpftool -j map dump pinned $servers_map | python3 -c 'import json, sys
+b = lambda v: bytes(int(x, 16) for x in v)
+entries = [(b(e["key"]), b(e["value"])) for e in json.load(sys.stdin)]
+nat = sum(1 for _, v in entries if v[34] != 0)  # vip.family: a nat server
+print(f"front_servers: {len(entries)} entries, {nat} naming a VIP (nat replies to DPDK)")' >"$tmp/front_maps.txt" ||
+  fail "bpftool could not dump $servers_map"
+log "$(cat "$tmp/front_maps.txt")"
 mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
 v6_table=()
 v6 && v6_table=(--vip "[fd00:5eed::10]:5060"
