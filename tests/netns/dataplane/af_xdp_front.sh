@@ -2,20 +2,33 @@
 # Story: one NIC shared by sipsteer-dp and the host. sipsteer-dp runs on
 # net_af_xdp (busy_budget=0) with the XDP front (xdp_prog=xdp_front.bpf.o,
 # loaded by DPDK itself, maps pinned by name): SIP calls to the VIP go
-# through DPDK to two sipp UAS servers (dsr), while a UDP exchange and a TCP
+# through DPDK to two sipp UAS servers, while a UDP exchange and a TCP
 # exchange with the host's own address on the same interface still reach the
-# kernel. The front's VIP entry is written into the pinned map with bpftool,
-# as sipsteerd would with FrontProgram::addVip.
+# kernel. The front's entries are written into the pinned maps with bpftool,
+# as sipsteerd would with FrontProgram::syncFromTable.
+#
+# Mode dsr (default): the servers own the VIP on their loopback and answer
+# the client directly; only the VIP entry is needed.
+# Mode nat: the servers do NOT hold the VIP; DPDK rewrites each request to a
+# server and the servers route their replies to the client back via the
+# appliance. The front must hand those replies (UDP from a server:port whose
+# front_servers entry names the VIP, to an address the host's FIB routes) to
+# DPDK, which un-NATs them: the client sees every reply come from the VIP.
+# The appliance's kernel has forwarding on (the FIB check needs it) and is
+# never asked to forward a reply: that would reach the client from the
+# server's own address, which the client's capture catches.
 #
 # One-armed (default): everyone on one bridge (br0), one af_xdp port.
 #   cli ns (sipp UAC 198.18.1.1) --+
 #   app ns (dpa: kernel 198.18.1.254, XDP front + sipsteer-dp) --+-- lan ns br0
-#   srvN ns (198.18.1.1N, VIP 198.18.0.10 on lo, sipp UAS) --+
+#   srvN ns (198.18.1.1N, sipp UAS; dsr: VIP 198.18.0.10 on lo) --+
+#   (nat: the servers route the client 198.18.1.1/32 via 198.18.1.254)
 # Two-armed ("2"): clients on br0, servers on br1 (198.18.2.1N); sipsteer-dp
 # has an af_xdp port with the front on each (dpa client side, dps server
-# side); the servers' direct (dsr) replies go back through a router ns.
+# side); dsr: the servers' direct replies go back through a router ns; nat:
+# the servers route the clients via the appliance's 198.18.2.254.
 #
-# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2]
+# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2] [dsr|nat]
 set -euo pipefail
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
@@ -30,8 +43,11 @@ dp_bin=$1
 feed_bin=$2
 front_obj=$3
 arms=${4:-1}
+mode=${5:-dsr}
+case "$mode" in dsr|nat) ;; *) echo "mode must be dsr or nat, not $mode"; exit 2 ;; esac
 command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 command -v bpftool >/dev/null || { echo "bpftool missing"; exit 1; }
+command -v tcpdump >/dev/null || { echo "tcpdump missing"; exit 1; }
 mount -t bpf bpf /sys/fs/bpf
 mkdir -p /var/run/dpdk && mount -t tmpfs -o size=1m tmpfs /var/run/dpdk
 
@@ -56,7 +72,12 @@ attach() {  # attach <ns> <name inside> <bridge>: a veth from <ns> into the brid
   ip -n $lan link set "l$2" master "$3" up
   ip -n "$1" link set "$2" up
 }
-if [ "$arms" = 2 ]; then srv_br=br1 srv_net=198.18.2; else srv_br=br0 srv_net=198.18.1; fi
+if [ "$arms" = 2 ]; then srv_br=br1 srv_net=198.18.2 srv_net6=fd00:5eed:2; else srv_br=br0 srv_net=198.18.1 srv_net6=fd00:5eed:1; fi
+# nat also carries IPv6 calls (VIP [fd00:5eed::10]:5060); dsr stays IPv4.
+v6() { [ "$mode" = nat ]; }
+ipv6_off_unless_nat() {  # ipv6_off_unless_nat <ns> <ifc>
+  v6 || ip netns exec "$1" sysctl -qw net.ipv6.conf.$2.disable_ipv6=1
+}
 attach $cli c0 br0
 attach $app dpa br0
 attach $srv1 s1 $srv_br
@@ -64,25 +85,55 @@ attach $srv2 s2 $srv_br
 if [ "$arms" = 2 ]; then
   attach $app dps br1
   ip -n $app addr add 198.18.2.254/24 dev dps
-  ip netns exec $app sysctl -qw net.ipv6.conf.dps.disable_ipv6=1
-  attach $rtr r1 br0
-  attach $rtr r2 br1
-  ip -n $rtr addr add 198.18.1.253/24 dev r1
-  ip -n $rtr addr add 198.18.2.253/24 dev r2
-  ip netns exec $rtr sysctl -qw net.ipv4.ip_forward=1
+  ipv6_off_unless_nat $app dps
+  v6 && ip -n $app addr add fd00:5eed:2::fe/64 dev dps nodad
+  if [ "$mode" = dsr ]; then   # nat replies go back through the appliance instead
+    attach $rtr r1 br0
+    attach $rtr r2 br1
+    ip -n $rtr addr add 198.18.1.253/24 dev r1
+    ip -n $rtr addr add 198.18.2.253/24 dev r2
+    ip netns exec $rtr sysctl -qw net.ipv4.ip_forward=1
+  fi
 fi
 ip -n $cli addr add 198.18.1.1/24 dev c0
 ip -n $cli route add 198.18.0.10/32 via 198.18.1.254   # the VIP lives behind the appliance
 ip -n $app addr add 198.18.1.254/24 dev dpa            # the host's own (management) address
-ip netns exec $app sysctl -qw net.ipv6.conf.dpa.disable_ipv6=1
+ipv6_off_unless_nat $app dpa
+if v6; then
+  ip -n $cli addr add fd00:5eed:1::1/64 dev c0 nodad
+  ip -n $cli route add fd00:5eed::10/128 via fd00:5eed:1::fe
+  ip -n $app addr add fd00:5eed:1::fe/64 dev dpa nodad
+fi
 for i in 1 2; do
   ns=$(eval echo \$srv$i)
   ip -n "$ns" addr add $srv_net.1$i/24 dev s$i
-  [ "$arms" = 2 ] && ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.253  # dsr replies
-  ip -n "$ns" addr add 198.18.0.10/32 dev lo            # dsr: the server owns the VIP too
-  ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+  if [ "$mode" = dsr ]; then
+    [ "$arms" = 2 ] && ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.253  # dsr replies
+    ip -n "$ns" addr add 198.18.0.10/32 dev lo          # dsr: the server owns the VIP too
+    ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+  elif [ "$arms" = 2 ]; then
+    ip -n "$ns" route add 198.18.1.0/24 via 198.18.2.254   # nat: replies back through the appliance
+    ip -n "$ns" addr add $srv_net6::1$i/64 dev s$i nodad
+    ip -n "$ns" route add fd00:5eed:1::/64 via fd00:5eed:2::fe
+  else
+    # nat, one segment: the client is on-link for the server too; a host
+    # route sends the replies to the appliance rather than straight back.
+    ip -n "$ns" route add 198.18.1.1/32 via 198.18.1.254
+    ip -n "$ns" addr add $srv_net6::1$i/64 dev s$i nodad
+    ip -n "$ns" route add fd00:5eed:1::1/128 via fd00:5eed:1::fe
+  fi
   ip netns exec "$ns" ethtool -K s$i tx off >/dev/null
 done
+if [ "$mode" = nat ]; then
+  # The front asks the FIB whether a server's reply is for this host (a
+  # probe reply: kernel) or routed on (a client: DPDK). IPv4's lookup answers
+  # FWD_DISABLED unless the receiving interface forwards (docs/bpf.md).
+  for ifc in dpa $([ "$arms" = 2 ] && echo dps); do
+    ip netns exec $app sysctl -qw net.ipv4.conf.$ifc.forwarding=1
+  done
+  # IPv6's lookup checks the namespace-wide switch, not the interface's.
+  ip netns exec $app sysctl -qw net.ipv6.conf.all.forwarding=1
+fi
 # XDP sees frames as sent: a veth peer with TX checksum offload would leave
 # partial UDP checksums, which sipsteer-dp counts as bad.
 ip netns exec $cli ethtool -K c0 tx off >/dev/null
@@ -99,13 +150,13 @@ dataplane:
   control_socket: $tmp/dp.sock
   ports:
 $(if [ "$arms" = 2 ]; then cat <<PORTS
-    - {name: clients, role: client, ipv4: 198.18.1.254/24,
+    - {name: clients, role: client, ipv4: 198.18.1.254/24,$(v6 && echo ' ipv6: "fd00:5eed:1::fe/64",')
        device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
-    - {name: servers, role: server, ipv4: 198.18.2.254/24,
+    - {name: servers, role: server, ipv4: 198.18.2.254/24,$(v6 && echo ' ipv6: "fd00:5eed:2::fe/64",')
        device: "net_af_xdp1,iface=dps,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
 PORTS
 else cat <<PORT
-    - {name: lan, role: both, ipv4: 198.18.1.254/24,
+    - {name: lan, role: both, ipv4: 198.18.1.254/24,$(v6 && echo ' ipv6: "fd00:5eed:1::fe/64",')
        device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
 PORT
 fi)
@@ -122,16 +173,49 @@ for ifc in dpa $([ "$arms" = 2 ] && echo dps); do
   in_app ip -d link show $ifc | grep -q 'prog/xdp' || fail "no XDP program on $ifc"
 done
 
-# The front's VIP entry (struct sipsteer_bpf_endpoint: 16-byte address, port
-# and family, network order) in the map DPDK's load pinned.
+# The front's entries, as FrontProgram::syncFromTable writes them, in the
+# maps DPDK's load pinned. struct sipsteer_bpf_endpoint: 16-byte address
+# (IPv4 in the first 4), port, family (4 or 6), pad; network order.
+endpoint_hex() {  # endpoint_hex ADDRESS PORT
+  python3 -c 'import ipaddress, sys
+a = ipaddress.ip_address(sys.argv[1]); p = int(sys.argv[2])
+b = a.packed.ljust(16, b"\0") + p.to_bytes(2, "big") + bytes([a.version, 0])
+print(" ".join("%02x" % x for x in b))' "$1" "$2"
+}
 vips=/sys/fs/bpf/sipsteer_front_vips_v1
-[ -e $vips ] || fail "front maps not pinned under /sys/fs/bpf"
-bpftool map update pinned $vips \
-  key hex c6 12 00 0a 00 00 00 00 00 00 00 00 00 00 00 00 13 c4 04 00 value hex 00 00 00 00 00 00 00 00
+servers_map=/sys/fs/bpf/sipsteer_front_servers_v1
+[ -e $vips ] && [ -e $servers_map ] || fail "front maps not pinned under /sys/fs/bpf"
+bpftool map update pinned $vips key hex $(endpoint_hex 198.18.0.10 5060) value hex 00 00 00 00 00 00 00 00
+v6 && bpftool map update pinned $vips key hex $(endpoint_hex fd00:5eed::10 5060) value hex 00 00 00 00 00 00 00 00
+# Every server: struct sipsteer_bpf_server_info {server_id, reserved,
+# generation, vip, reserved2}, little-endian ids. A nat pool's server names
+# the VIP (the front then hands its replies to DPDK); a dsr server's vip is
+# zero (its replies bypass the appliance).
+for i in 1 2; do
+  if [ "$mode" = nat ]; then vip_hex=$(endpoint_hex 198.18.0.10 5060); else vip_hex=$(printf '00 %.0s' $(seq 20)); fi
+  bpftool map update pinned $servers_map key hex $(endpoint_hex $srv_net.1$i 5060) \
+    value hex 0$i 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 $vip_hex 00 00 00 00
+  # The IPv6 servers (ids 11, 12) answer for the IPv6 VIP.
+  v6 && bpftool map update pinned $servers_map key hex $(endpoint_hex $srv_net6::1$i 5060) \
+    value hex $(printf %02x $((10 + i))) 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 \
+    $(endpoint_hex fd00:5eed::10 5060) 00 00 00 00
+done
+# What the front now holds (bpftool's JSON: raw key/value bytes as hex).
+bpftool -j map dump pinned $servers_map | python3 -c 'import json, sys
+b = lambda v: bytes(int(x, 16) for x in v)
+entries = [(b(e["key"]), b(e["value"])) for e in json.load(sys.stdin)]
+nat = sum(1 for _, v in entries if v[34] != 0)  # vip.family: a nat server
+print(f"front_servers: {len(entries)} entries, {nat} naming a VIP (nat replies to DPDK)")' >"$tmp/front_maps.txt" ||
+  fail "bpftool could not dump $servers_map"
+log "$(cat "$tmp/front_maps.txt")"
 mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
-feed --vip 198.18.0.10:5060 --mode dsr \
+v6_table=()
+v6 && v6_table=(--vip "[fd00:5eed::10]:5060"
+  --server "[$srv_net6::11]:5060,weight=1,id=11,mac=$(mac $srv1 s1)"
+  --server "[$srv_net6::12]:5060,weight=1,id=12,mac=$(mac $srv2 s2)")
+feed --vip 198.18.0.10:5060 --mode $mode \
   --server "$srv_net.11:5060,weight=1,id=1,mac=$(mac $srv1 s1)" \
-  --server "$srv_net.12:5060,weight=1,id=2,mac=$(mac $srv2 s2)" >"$tmp/feed.log" ||
+  --server "$srv_net.12:5060,weight=1,id=2,mac=$(mac $srv2 s2)" "${v6_table[@]}" >"$tmp/feed.log" ||
   fail "table refused: $(cat "$tmp/feed.log")"
 log "$(cat "$tmp/feed.log")"
 
@@ -163,38 +247,129 @@ sleep 0.5
 host_exchange() {  # a UDP and a TCP round trip with the host, from the client
   timeout 10 ip netns exec $cli python3 "$tmp/host_client.py" "$1" 2>>"$tmp/host_client.log" | tr '\n' ' '
 }
+# nat: the host's own SIP with a server (sipsteerd's OPTIONS health probe,
+# from the host's address on the servers' side) must stay the kernel's: the
+# answer comes from a server:port of front_servers, like the replies DPDK
+# un-NATs, and only the FIB (a local destination) tells the front otherwise.
+cat > "$tmp/host_probe.py" <<'PY'
+import socket, sys
+src, servers = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 5070)); s.settimeout(2)
+host = lambda a: f"[{a}]" if ":" in a else a
+for n, server in enumerate(servers):
+    s.sendto((f"OPTIONS sip:{host(server)}:5060 SIP/2.0\r\nVia: SIP/2.0/UDP {host(src)}:5070;branch=z9hG4bK-probe{n}\r\n"
+              f"Max-Forwards: 70\r\nFrom: <sip:probe@{host(src)}>;tag={n}\r\nTo: <sip:{host(server)}>\r\n"
+              f"Call-ID: probe-{n}-{src}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(),
+             (server, 5060))
+    try:
+        data, peer = s.recvfrom(2048)
+        print(f"{peer[0]}:{data.decode(errors='replace').splitlines()[0].replace(' ', '_')}")
+    except socket.timeout:
+        print(f"{server}:no_answer")
+PY
+host_probe() {  # host_probe SRC SERVER...: OPTIONS from the host's kernel; prints "server:status ..."
+  timeout 10 ip netns exec $app python3 "$tmp/host_probe.py" "$@" 2>>"$tmp/host_probe.log" | tr '\n' ' '
+}
+probes_ok() { shift; local a; for a in "$@"; do printf '%s:SIP/2.0_200_OK ' "$a"; done; }
+if [ "$arms" = 2 ]; then host4=198.18.2.254 host6=fd00:5eed:2::fe; else host4=198.18.1.254 host6=fd00:5eed:1::fe; fi
+probe4=($host4 $srv_net.11 $srv_net.12)
+probe6=($host6 $srv_net6::11 $srv_net6::12)
 
 # --- servers and calls --------------------------------------------------------------
 for i in 1 2; do
   ns=$(eval echo \$srv$i)
-  ip netns exec "$ns" sipp -sn uas -i 198.18.0.10 -p 5060 -mp $((6000 + 10 * i)) -nostdin \
-    >"$tmp/uas$i.log" 2>&1 &
+  if [ "$mode" = dsr ]; then uas_ip=198.18.0.10; else uas_ip=$srv_net.1$i; fi
+  ip netns exec "$ns" sipp -sn uas -aa -i $uas_ip -p 5060 -mp $((6000 + 10 * i)) -nostdin \
+    -trace_err -error_file "$tmp/uas$i.errors" >"$tmp/uas$i.log" 2>&1 &
   pids+=($!)
+  if v6; then
+    ip netns exec "$ns" sipp -sn uas -aa -i $srv_net6::1$i -p 5060 -mp $((6100 + 10 * i)) -nostdin \
+      -trace_err -error_file "$tmp/uas6_$i.errors" >"$tmp/uas6_$i.log" 2>&1 &
+    pids+=($!)
+  fi
 done
 sleep 1
 got=$(host_exchange before)
 log "host exchange before the calls: $got"
 [ "$got" = "kernel:udp-before kernel:tcp-before " ] || fail "UDP/TCP to the host's address did not reach the kernel"
+if v6; then
+  probed=$(host_probe "${probe4[@]}")
+  probed6=$(host_probe "${probe6[@]}")
+  log "host's OPTIONS probes to the servers before the calls: $probed$probed6"
+  [ "$probed$probed6" = "$(probes_ok "${probe4[@]}")$(probes_ok "${probe6[@]}")" ] ||
+    fail "a server's answer to the host's own probe did not reach the kernel"
+fi
+
+# What the client receives on its SIP port: every reply must come from the
+# VIP (nat: un-NATed by DPDK; dsr: sent from the VIP by the server itself).
+ip netns exec $cli tcpdump -i c0 -n -U --immediate-mode -Z root -w "$tmp/client.pcap" \
+  'udp and dst port 5060 and (dst host 198.18.1.1 or dst host fd00:5eed:1::1)' 2>"$tmp/tcpdump.log" &
+capture=$!
+pids+=($!)
+for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && break; sleep 0.1; done
+grep -q 'listening on' "$tmp/tcpdump.log" || fail "tcpdump did not start in the client namespace"
+
+uac_start() {  # uac_start NAME VIP:PORT CLIENT CALLS: sipp UAC at 50/s in the background -> $uac
+  set +e
+  timeout 120 ip netns exec $cli sipp -sn uac "$2" -i "$3" -p 5060 -mp 7000 \
+    -m "$4" -r 50 -recv_timeout 8000 -nostdin -trace_stat -stf "$tmp/$1.csv" >"$tmp/$1.log" 2>&1 &
+  uac=$!
+  pids+=($!)
+  set -e
+}
+uac_result() {  # uac_result NAME -> "successful failed"
+  local cols
+  cols=($(head -n 1 "$tmp/$1.csv" | tr ';' '\n' | grep -nxE 'SuccessfulCall\(C\)|FailedCall\(C\)' | cut -d: -f1))
+  tail -n 1 "$tmp/$1.csv" | awk -F';' -v a="${cols[0]}" -v b="${cols[1]}" '{print $a, $b}'
+}
 
 calls=${CALLS:-200}
-log "$calls calls at 50/s through the VIP (INVITE/100/180/200/ACK/BYE/200)"
-set +e
-timeout 120 ip netns exec $cli sipp -sn uac 198.18.0.10:5060 -i 198.18.1.1 -p 5060 -mp 7000 \
-  -m "$calls" -r 50 -recv_timeout 8000 -nostdin -trace_stat -stf "$tmp/uac.csv" >"$tmp/uac.log" 2>&1 &
-uac=$!
-set -e
+log "$calls calls at 50/s through the VIP (INVITE/180/200/ACK/BYE/200)"
+uac_start uac 198.18.0.10:5060 198.18.1.1 "$calls"
 sleep 1
 got_during=$(host_exchange during)   # while SIP flows through DPDK
+if v6; then probed_during=$(host_probe "${probe4[@]}"); fi
 wait $uac || true
-cols=($(head -n 1 "$tmp/uac.csv" | tr ';' '\n' | grep -nxE 'SuccessfulCall\(C\)|FailedCall\(C\)' | cut -d: -f1))
-read -r ok failed < <(tail -n 1 "$tmp/uac.csv" | awk -F';' -v a="${cols[0]}" -v b="${cols[1]}" '{print $a, $b}')
+read -r ok failed < <(uac_result uac)
+calls6=0
+if v6; then
+  calls6=${CALLS6:-100}
+  log "$calls6 calls at 50/s through the IPv6 VIP [fd00:5eed::10]:5060"
+  uac_start uac6 "[fd00:5eed::10]:5060" fd00:5eed:1::1 "$calls6"
+  sleep 1
+  probed6_during=$(host_probe "${probe6[@]}")
+  wait $uac || true
+  read -r ok6 failed6 < <(uac_result uac6)
+fi
+sleep 0.5   # the last 200 (to the BYE) into the capture
+kill -INT $capture; wait $capture 2>/dev/null || true
+count_client() { tcpdump -n -r "$tmp/client.pcap" "$1" 2>/dev/null | wc -l; }
+from_vip=$(count_client 'src host 198.18.0.10 and src port 5060')
+from_vip6=$(count_client 'src host fd00:5eed::10 and src port 5060')
+from_others=$(count_client 'not ((src host 198.18.0.10 or src host fd00:5eed::10) and src port 5060)')
+
 feed --counters >"$tmp/counters.txt"
-d1=$(awk '$1=="server" && $2==1 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
-d2=$(awk '$1=="server" && $2==2 { for (i=3;i<NF;i++) if ($i=="new_dialogs") print $(i+1) }' "$tmp/counters.txt")
-requests=$(awk '$1=="vip" && $2==0 { print $4 }' "$tmp/counters.txt")
+counter() {  # counter server|vip INDEX NAME
+  awk -v k="$1" -v n="$2" -v c="$3" '$1==k && $2==n { for (i=3;i<NF;i++) if ($i==c) print $(i+1) }' "$tmp/counters.txt"
+}
+d1=$(counter server 1 new_dialogs); d2=$(counter server 2 new_dialogs)
+requests=$(counter vip 0 requests); responses=$(counter vip 0 responses)
+d11=$(counter server 11 new_dialogs); d12=$(counter server 12 new_dialogs)
+requests6=$(counter vip 1 requests); responses6=$(counter vip 1 responses)
 passed=$(awk '$1=="port" { n += $10 } END { print n + 0 }' "$tmp/counters.txt")
 log "calls successful=$ok failed=$failed; dialogs per server: s1=${d1:-0} s2=${d2:-0}; VIP requests through DPDK=$requests"
+v6 && log "IPv6 calls successful=$ok6 failed=$failed6; dialogs per server: s1=${d11:-0} s2=${d12:-0}; VIP requests through DPDK=$requests6"
 log "host exchange during the calls: $got_during"
+v6 && log "host's OPTIONS probes to the servers during the calls: $probed_during$probed6_during"
+if v6; then
+  log "client received $from_vip SIP datagrams from the VIP, $from_vip6 from the IPv6 VIP, $from_others from elsewhere; responses un-NATed by DPDK: $responses + $responses6 (IPv6)"
+else
+  log "client received $from_vip SIP datagrams from the VIP, $from_others from elsewhere; responses through DPDK: $responses"
+fi
+# (sipp -aa notes each probe it answered as "Automatic response mode for an
+# unexpected ... OPTIONS": not a dialog's message.)
+unexpected=$(cat "$tmp"/uas*.errors 2>/dev/null | grep -i 'unexpected' | grep -vc 'Automatic response mode' || true)
 grep -E '^(drop|port|vip|server)' "$tmp/counters.txt" | sed 's/^/  /'
 # The front's own counters (per-CPU array, pinned): index 0 passed to the
 # kernel, 1 redirected SIP, 3 no AF_XDP socket.
@@ -208,9 +383,28 @@ to_kernel=$(front_counter 0); to_dpdk=$(front_counter 1); no_xsk=$(front_counter
 log "XDP front: redirected_sip=$to_dpdk passed=$to_kernel no_xsk=$no_xsk"
 
 [ "$ok" = "$calls" ] && [ "$failed" = 0 ] || fail "$failed of $calls calls failed"
+v6 && { [ "$ok6" = "$calls6" ] && [ "$failed6" = 0 ] || fail "IPv6: $failed6 of $calls6 calls failed"; }
 [ "${d1:-0}" -gt 0 ] && [ "${d2:-0}" -gt 0 ] || fail "dialogs did not reach both servers"
 [ "$((d1 + d2))" -ge "$calls" ] || fail "dataplane counted $((d1 + d2)) dialogs for $calls calls"
 [ "$requests" -ge $((3 * calls)) ] || fail "DPDK saw $requests requests, expected INVITE+ACK+BYE per call"
+# A dialog split over the servers shows as an ACK or BYE the UAS never expected.
+[ "$unexpected" = 0 ] || fail "$unexpected messages reached a server outside their dialog"
+# sipp's UAS answers 180 and 200 to the INVITE, 200 to the BYE: 3 replies per call.
+[ "$from_vip" -ge $((3 * calls)) ] || fail "the client got $from_vip replies from the VIP, expected >= $((3 * calls))"
+[ "$from_others" = 0 ] || fail "the client got $from_others SIP datagrams not from the VIP (replies not un-NATed?)"
+if [ "$mode" = nat ]; then
+  [ "$responses" -ge $((3 * calls)) ] || fail "DPDK un-NATed $responses responses, expected >= $((3 * calls))"
+  [ "${d11:-0}" -gt 0 ] && [ "${d12:-0}" -gt 0 ] || fail "IPv6 dialogs did not reach both servers"
+  [ "$requests6" -ge $((3 * calls6)) ] || fail "IPv6: DPDK saw $requests6 requests for $calls6 calls"
+  [ "$responses6" -ge $((3 * calls6)) ] || fail "IPv6: DPDK un-NATed $responses6 responses for $calls6 calls"
+  [ "$from_vip6" -ge $((3 * calls6)) ] || fail "IPv6: the client got $from_vip6 replies from the VIP for $calls6 calls"
+  [ "$to_dpdk" -ge $((requests + responses + requests6 + responses6)) ] ||
+    fail "the front redirected $to_dpdk frames, DPDK counted $((requests + requests6)) requests + $((responses + responses6)) responses"
+  [ "$probed_during$probed6_during" = "$(probes_ok "${probe4[@]}")$(probes_ok "${probe6[@]}")" ] ||
+    fail "a server's answer to the host's own probe during the calls did not reach the kernel: $probed_during$probed6_during"
+else
+  [ "$responses" = 0 ] || fail "dsr: $responses responses went through DPDK"
+fi
 [ "$got_during" = "kernel:udp-during kernel:tcp-during " ] || fail "host exchange during the calls failed: $got_during"
 [ "$to_dpdk" -ge "$requests" ] || fail "the front redirected $to_dpdk frames, DPDK counted $requests requests"
 [ "$to_kernel" -gt 0 ] && [ "$no_xsk" = 0 ] || fail "front: passed=$to_kernel no_xsk=$no_xsk"

@@ -165,6 +165,7 @@ log "IPv6 calls successful=$ok6 failed=$failed6; dialogs per server: $e1 / $e2 /
 log "phase 2: 300 calls at 30/s with 1 s call hold; server 3 (weight 2) killed after ~3 s"
 (uac during 300 30 1000 >/dev/null) &
 during=$!
+pids+=($!)
 sleep 3
 kill -9 "${uas_pid[3]}"
 wait "${uas_pid[3]}" 2>/dev/null || true

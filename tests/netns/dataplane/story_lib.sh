@@ -18,13 +18,23 @@ dp_story_init() {
   shift 2
   dp_story_namespaces=("$@")
   pids=()
-  trap dp_story_cleanup EXIT INT TERM
+  # INT/TERM only exit: the EXIT trap cleans up once. (A cleanup trap on
+  # TERM itself would return into the story, which then ran on against
+  # deleted namespaces and files.)
+  trap dp_story_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
 
 # Stops the story's processes by PID, deletes its namespaces and files.
 dp_story_cleanup() {
   set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do
+    # A tracked background subshell (a story's `( uac ... ) &`) would leave
+    # its own child running in a deleted namespace: stop that child too.
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill "$c" 2>/dev/null; done
+    kill "$p" 2>/dev/null
+  done
   sleep 0.5
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   for ns in "${dp_story_namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
