@@ -169,6 +169,17 @@ class LfFinder {
 #endif
   }
 
+  // Hands over the LF mask of [base, base + 64) (bits from `size` on clear)
+  // that the caller already computed, as load(base) would.
+  void seed(uint32_t base, uint64_t mask) noexcept {
+#if defined(__SSE2__)
+    base_ = base;
+    mask_ = mask;
+#else
+    (void)base, (void)mask;
+#endif
+  }
+
  private:
 #if defined(__SSE2__)
   uint64_t mask64(uint32_t at) const noexcept {
