@@ -43,10 +43,10 @@ Wanted matchWanted(const uint8_t* p, uint32_t len, uint32_t& name_len) noexcept 
   }
 }
 
-// The whole scan, with `Blocks` choosing how counted lines are skipped.
-// Inlined into one entry per instruction set, so the AVX2 classifier inlines
-// into code compiled for AVX2.
-template <class Blocks>
+// The whole scan, with `Mask` choosing how 64-byte LF masks are made (none:
+// line by line). Inlined into one entry per instruction set, so the AVX2
+// mask inlines into code compiled for AVX2.
+template <class Mask>
 [[gnu::always_inline]] inline ScanError steerWith(std::span<const uint8_t> message,
                                                   SteeringFields& out) noexcept {
   out = SteeringFields{};
@@ -57,7 +57,7 @@ template <class Blocks>
   while (pos < size && (d[pos] == '\r' || d[pos] == '\n')) ++pos;
   if (pos == size) return ScanError::kEMPTY;
 
-  LfFinder lf(d, size);
+  BasicLfFinder<Mask> lf(d, size);
   Line line;
   if (!readLine(lf, d, size, pos, false, line)) return ScanError::kTRUNCATED;
   if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
@@ -75,7 +75,8 @@ template <class Blocks>
   for (;;) {
     // Lines skipped here would each only have passed the tests below up to
     // the line count: the count alone decides.
-    pos = skipCountedLines<Blocks>(d, size, pos, lines, lf);
+    const SecondLetters second{'a', (missing & 2u) ? uint8_t{'s'} : uint8_t{'a'}};
+    pos = skipCountedLines(d, size, pos, second, lines, lf);
     if (lines > kLimits.max_header_lines) return ScanError::kTOO_MANY_HEADERS;
     if (pos >= size) return ScanError::kTRUNCATED;
     const uint8_t first = d[pos];
@@ -119,7 +120,7 @@ template <class Blocks>
 }
 
 ScanError steerLineByLine(std::span<const uint8_t> message, SteeringFields& out) noexcept {
-  return steerWith<NoBlocks>(message, out);
+  return steerWith<NoLfMask>(message, out);
 }
 
 // flatten: GCC inlines neither the AVX2 classifier into the template (its
@@ -127,14 +128,14 @@ ScanError steerLineByLine(std::span<const uint8_t> message, SteeringFields& out)
 // the start line parser; the per-packet path wants both inline.
 #if defined(__SSE2__)
 [[gnu::flatten]] ScanError steerSse2(std::span<const uint8_t> message, SteeringFields& out) noexcept {
-  return steerWith<Sse2Blocks>(message, out);
+  return steerWith<Sse2LfMask>(message, out);
 }
 #endif
 
 #if defined(SIPSTEER_SCAN_AVX2)
-__attribute__((target("avx2,popcnt,bmi,bmi2"), flatten)) ScanError steerAvx2(
+SIPSTEER_AVX2_TARGET [[gnu::flatten]] ScanError steerAvx2(
     std::span<const uint8_t> message, SteeringFields& out) noexcept {
-  return steerWith<Avx2Blocks>(message, out);
+  return steerWith<Avx2LfMask>(message, out);
 }
 
 bool cpuHasAvx2() noexcept {
