@@ -188,7 +188,8 @@ class BasicLfFinder {
     if constexpr (kBlocks) {
       for (;;) {
         if (from >= size_) return size_;
-        const uint64_t m = blockAt(from) & (~0ull << (from - base_));
+        const uint64_t block = blockAt(from);  // sets base_: before reading it
+        const uint64_t m = block & (~0ull << (from - base_));
         if (m != 0) return base_ + static_cast<uint32_t>(__builtin_ctzll(m));
         from = base_ + 64;
       }

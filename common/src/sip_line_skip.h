@@ -89,7 +89,8 @@ inline uint32_t skipCountedLines(const uint8_t* d, uint32_t size, uint32_t pos, 
   } else {
     if (pos >= size || needsLineLoop(d, size, pos, second)) return pos;
     uint32_t start = pos;  // the line being stepped over
-    uint64_t m = lf.blockAt(pos) & (~0ull << (pos - lf.base()));
+    uint64_t m = lf.blockAt(pos);  // sets base(): before reading it
+    m &= ~0ull << (pos - lf.base());
     for (;;) {
       while (m != 0) {
         const uint32_t next = lf.base() + static_cast<uint32_t>(__builtin_ctzll(m)) + 1;
