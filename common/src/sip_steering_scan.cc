@@ -72,10 +72,12 @@ template <class Mask>
   uint32_t missing = out.is_request ? 1u : 3u;
   pos = line.next;
   uint32_t lines = 0;
+  // Which "c?" lines the skip leaves to this loop: "ca" (Call-ID), and "cs"
+  // (CSeq) while a response still needs it.
+  SecondLetters second{'a', static_cast<uint8_t>(out.is_request ? 'a' : 's')};
   for (;;) {
     // Lines skipped here would each only have passed the tests below up to
     // the line count: the count alone decides.
-    const SecondLetters second{'a', (missing & 2u) ? uint8_t{'s'} : uint8_t{'a'}};
     pos = skipCountedLines(d, size, pos, second, lines, lf);
     if (lines > kLimits.max_header_lines) return ScanError::kTOO_MANY_HEADERS;
     if (pos >= size) return ScanError::kTRUNCATED;
@@ -97,8 +99,11 @@ template <class Mask>
     }
     if (!readLine(lf, d, size, pos, true, line)) return ScanError::kTRUNCATED;
     pos = line.next;
-    uint32_t name_len = 0;
-    const Wanted w = matchWanted(d + line.begin, line.end - line.begin, name_len);
+    uint32_t name_len = 7;
+    // "Call-ID:" as nearly every sender spells it (any case) is what
+    // matchWanted() would find; one compare instead of the name dispatch.
+    const bool usual = line.end - line.begin >= 8 && eqLower(d + line.begin, "call-id:");
+    const Wanted w = usual ? Wanted::kCallId : matchWanted(d + line.begin, line.end - line.begin, name_len);
     if (w == Wanted::kNone || (w == Wanted::kCSeq && !(missing & 2u))) continue;
     if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
     const uint32_t colon = skipClass(d, line.begin + name_len, line.end, kWsp);
@@ -114,6 +119,7 @@ template <class Mask>
       const ScanError err = parseCSeq(d, colon + 1, line.end, out.cseq_number, out.cseq_method, token);
       if (err != ScanError::kOK) return err;
       missing &= ~2u;
+      second.b = 'a';
     }
     if (missing == 0) return ScanError::kOK;
   }
@@ -133,7 +139,7 @@ ScanError steerLineByLine(std::span<const uint8_t> message, SteeringFields& out)
 #endif
 
 #if defined(SIPSTEER_SCAN_AVX2)
-SIPSTEER_AVX2_TARGET [[gnu::flatten]] ScanError steerAvx2(
+[[gnu::flatten]] SIPSTEER_AVX2_TARGET ScanError steerAvx2(
     std::span<const uint8_t> message, SteeringFields& out) noexcept {
   return steerWith<Avx2LfMask>(message, out);
 }

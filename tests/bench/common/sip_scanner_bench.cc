@@ -99,17 +99,24 @@ void BM_ScanOptionsFast(benchmark::State& s) { scanBench(s, kOptions, kWantCallI
 
 // scanForSteering on the request, and on a response made from it (a
 // response needs CSeq too).
-void steerBench(benchmark::State& state, const std::string& message) {
+// `skip` picks how counted header lines are stepped over (kAuto: what the
+// dataplane gets; kSse2: CPUs without AVX2).
+void steerBench(benchmark::State& state, const std::string& message,
+                detail::SteeringSkip skip = detail::SteeringSkip::kAuto) {
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(message.data()),
                                        message.size());
   SteeringFields out;
-  if (scanForSteering(bytes, out) != ScanError::kOK) {
+  if (!detail::steeringSkipAvailable(skip)) {
+    state.SkipWithError("this CPU lacks the instructions");
+    return;
+  }
+  if (detail::scanForSteeringWith(skip, bytes, out) != ScanError::kOK) {
     state.SkipWithError("sample message does not scan");
     return;
   }
   for (auto _ : state) {
     benchmark::DoNotOptimize(bytes.data());
-    const ScanError err = scanForSteering(bytes, out);
+    const ScanError err = detail::scanForSteeringWith(skip, bytes, out);
     benchmark::DoNotOptimize(err);
     benchmark::DoNotOptimize(out);
   }
@@ -151,6 +158,10 @@ const std::string kLateCallId = [] {
   return crlf(text);
 }();
 void BM_SteerLateCallId(benchmark::State& s) { steerBench(s, kLateCallId); }
+void BM_SteerOptionsSse2(benchmark::State& s) { steerBench(s, kOptions, detail::SteeringSkip::kSse2); }
+void BM_SteerLateCallIdSse2(benchmark::State& s) {
+  steerBench(s, kLateCallId, detail::SteeringSkip::kSse2);
+}
 
 void BM_SteerInvite(benchmark::State& s) { steerBench(s, kInvite); }
 void BM_SteerOptions(benchmark::State& s) { steerBench(s, kOptions); }
@@ -179,6 +190,8 @@ BENCHMARK(BM_SteerInvite);
 BENCHMARK(BM_SteerOptions);
 BENCHMARK(BM_SteerOptionsResponse);
 BENCHMARK(BM_SteerLateCallId);
+BENCHMARK(BM_SteerOptionsSse2);
+BENCHMARK(BM_SteerLateCallIdSse2);
 BENCHMARK(BM_MemmemCallIdOptions);
 
 }  // namespace
