@@ -129,7 +129,7 @@ ScanError steerLineByLine(std::span<const uint8_t> message, SteeringFields& out)
   return steerWith<NoLfMask>(message, out);
 }
 
-// flatten: GCC inlines neither the AVX2 classifier into the template (its
+// flatten: GCC inlines neither the AVX2 LF mask into the template (its
 // target differs) nor, once the template is inlined into several entries,
 // the start line parser; the per-packet path wants both inline.
 #if defined(__SSE2__)
@@ -146,8 +146,9 @@ ScanError steerLineByLine(std::span<const uint8_t> message, SteeringFields& out)
 
 bool cpuHasAvx2() noexcept {
   __builtin_cpu_init();  // may run from a static initializer, before main
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
-         __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  // tzcnt, blsr and shrx come with the target attribute's BMI1/BMI2.
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+         __builtin_cpu_supports("bmi2");
 }
 // Checked once per process: the dataplane's build targets a baseline CPU and
 // must run on any x86-64 (as dataplane/src/pkt/checksum.h). A call from
