@@ -177,9 +177,10 @@ struct SteeringFields {
 //    (scan() with kWantCSeq would also check that its method matches the
 //    request's; the fast path only needs the start line's method);
 //  - responses: it stops once Call-ID and CSeq are both found;
-//  - lines whose first byte cannot start "Call-ID"/"i" (or "CSeq") are
-//    skipped at the cost of finding their LF: no length, name or folding
-//    checks on them; a continuation line (leading SP/HTAB) is not counted;
+//  - lines whose first two bytes cannot start "Call-ID"/"i" (or "CSeq")
+//    are skipped at the cost of finding their LF: no length, name or
+//    folding checks on them; a continuation line (leading SP/HTAB) is not
+//    counted;
 //  - limits: more than ScanOptions{}.max_header_lines header lines before
 //    the wanted ones is kTOO_MANY_HEADERS, a start line or wanted line
 //    longer than ScanOptions{}.max_line_length is kLINE_TOO_LONG.
