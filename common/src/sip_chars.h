@@ -144,50 +144,76 @@ inline bool eqExact(const uint8_t* p, const char (&lit)[N]) noexcept {
   return eqLiteral<false>(p, lit);
 }
 
-// Finds the line feeds of one message in order. On x86 it classifies 64
-// bytes at a time into a bit mask (four SSE2 compares) and then hands out
-// one LF per tzcnt, so walking ten header lines costs a few block loads and
-// no per-line search loop whose exit the branch predictor cannot learn.
-// Never reads outside [0, size): the last partial block is loaded as the 64
-// bytes ending at `size` and shifted.
-class LfFinder {
- public:
-  LfFinder(const uint8_t* d, uint32_t size) noexcept : d_(d), size_(size) {}
-
-  // First LF at or after `from`, or `size` if none.
-  uint32_t find(uint32_t from) noexcept {
+// How a BasicLfFinder classifies 64 bytes into an LF bit mask: four SSE2
+// compares here; scanForSteering adds an AVX2 variant (sip_line_skip.h).
+// Without SSE2 there are no blocks and find() is a byte search.
+struct NoLfMask {
+  static constexpr bool kBlocks = false;
+  static uint64_t mask64(const uint8_t*) noexcept { return 0; }
+};
 #if defined(__SSE2__)
-    for (;;) {
-      if (from >= size_) return size_;
-      if (from - base_ >= 64) load(from);  // also when from < base_ (wraps)
-      const uint64_t m = mask_ & (~0ull << (from - base_));
-      if (m != 0) return base_ + static_cast<uint32_t>(__builtin_ctzll(m));
-      from = base_ + 64;
-    }
-#else
-    return findByte(d_, from, size_, '\n');
-#endif
-  }
-
- private:
-#if defined(__SSE2__)
-  uint64_t mask64(uint32_t at) const noexcept {
+struct Sse2LfMask {
+  static constexpr bool kBlocks = true;
+  static uint64_t mask64(const uint8_t* p) noexcept {
     const __m128i nl = _mm_set1_epi8('\n');
     uint64_t m = 0;
     for (int i = 0; i < 4; ++i) {
-      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d_ + at + 16 * i));
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
       m |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, nl))))
            << (16 * i);
     }
     return m;
   }
+};
+using DefaultLfMask = Sse2LfMask;
+#else
+using DefaultLfMask = NoLfMask;
+#endif
 
+// Finds the line feeds of one message in order. With blocks it classifies
+// 64 bytes at a time into a bit mask and then hands out one LF per tzcnt, so
+// walking ten header lines costs a few block loads and no per-line search
+// loop whose exit the branch predictor cannot learn. Never reads outside
+// [0, size): the last partial block is loaded as the 64 bytes ending at
+// `size` and shifted.
+template <class Mask>
+class BasicLfFinder {
+ public:
+  static constexpr bool kBlocks = Mask::kBlocks;
+
+  BasicLfFinder(const uint8_t* d, uint32_t size) noexcept : d_(d), size_(size) {}
+
+  // First LF at or after `from`, or `size` if none.
+  uint32_t find(uint32_t from) noexcept {
+    if constexpr (kBlocks) {
+      for (;;) {
+        if (from >= size_) return size_;
+        const uint64_t block = blockAt(from);  // sets base_: before reading it
+        const uint64_t m = block & (~0ull << (from - base_));
+        if (m != 0) return base_ + static_cast<uint32_t>(__builtin_ctzll(m));
+        from = base_ + 64;
+      }
+    } else {
+      return findByte(d_, from, size_, '\n');
+    }
+  }
+
+  // With blocks: the LF mask of the block holding `at` (< size), loading it
+  // unless it is the current one; bit i is byte base() + i, bits from
+  // `size` on are clear.
+  uint64_t blockAt(uint32_t at) noexcept {
+    if (at - base_ >= 64) load(at);  // also when at < base_ (wraps)
+    return mask_;
+  }
+  uint32_t base() const noexcept { return base_; }
+
+ private:
   void load(uint32_t at) noexcept {
     base_ = at;
     if (at + 64 <= size_) {
-      mask_ = mask64(at);
+      mask_ = Mask::mask64(d_ + at);
     } else if (size_ >= 64) {
-      mask_ = mask64(size_ - 64) >> (at - (size_ - 64));
+      mask_ = Mask::mask64(d_ + size_ - 64) >> (at - (size_ - 64));
     } else {
       mask_ = 0;
       for (uint32_t i = at; i < size_; ++i) mask_ |= static_cast<uint64_t>(d_[i] == '\n') << (i - at);
@@ -196,10 +222,11 @@ class LfFinder {
 
   uint32_t base_ = 0x80000000u;  // far from any offset: the first find() loads
   uint64_t mask_ = 0;
-#endif
   const uint8_t* d_;
   uint32_t size_;
 };
+
+using LfFinder = BasicLfFinder<DefaultLfMask>;
 
 // One logical header line: [begin, end) is its content without the final
 // line end (it may contain folds), next is the first byte after its line end.
@@ -213,7 +240,8 @@ struct Line {
 // Reads the physical line starting at `pos` plus, when `fold`, its
 // continuation lines. False when no LF ends it inside the buffer. A blank
 // line never folds.
-inline bool readLine(LfFinder& lf, const uint8_t* d, uint32_t size, uint32_t pos, bool fold,
+template <class Finder>
+inline bool readLine(Finder& lf, const uint8_t* d, uint32_t size, uint32_t pos, bool fold,
                      Line& line) noexcept {
   line.begin = pos;
   uint32_t from = pos;
@@ -246,7 +274,9 @@ inline uint32_t parseNumber(const uint8_t* d, uint32_t i, uint32_t end, uint64_t
                             uint64_t& value) noexcept {
   const uint32_t start = i;
   uint64_t v = 0;
-  while (i < end && is(d[i], kDigit)) {
+  // '0'-'9' by subtraction: one compare per digit, no table load (CSeq
+  // numbers on every response the fast path steers).
+  while (i < end && static_cast<uint8_t>(d[i] - '0') < 10) {
     v = v * 10 + (d[i] - '0');
     if (v > max) return 0;  // checked every digit, so v*10 never overflows
     ++i;

@@ -230,6 +230,17 @@ ScanError parseCSeq(const uint8_t* d, uint32_t b, uint32_t e, uint32_t& number_o
   if (digits_end == 0) return ScanError::kBAD_CSEQ;
   const uint32_t method_begin = skipLws(d, digits_end, e);
   if (method_begin == digits_end) return ScanError::kBAD_CSEQ;
+  // Nearly always a known method and then only LWS: a known name is a token
+  // by construction, so it needs no byte-by-byte class check (this runs on
+  // every response the fast path steers). Anything else takes the checks.
+  const uint32_t trimmed = trimLwsBack(d, method_begin, e);
+  const Method known = methodFromToken(d + method_begin, trimmed - method_begin);
+  if (known != Method::kUnknown) {
+    number_out = static_cast<uint32_t>(number);
+    token_out = slice(method_begin, trimmed);
+    method_out = known;
+    return ScanError::kOK;
+  }
   const uint32_t method_end = skipClass(d, method_begin, e, kToken);
   if (method_end == method_begin || skipLws(d, method_end, e) != e) return ScanError::kBAD_CSEQ;
   number_out = static_cast<uint32_t>(number);

@@ -1,5 +1,6 @@
-// Fuzz target: whatever the bytes, scan(), scanForSteering() and HeaderCursor
-// stay inside the input, report consistent results, and agree with each other.
+// Fuzz target: whatever the bytes, scan(), scanForSteering() (each of its
+// line-skipping paths) and HeaderCursor stay inside the input, report
+// consistent results, and agree with each other.
 #include <sipsteer/core/sip_scanner.h>
 
 #include <cstddef>
@@ -92,6 +93,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!f.call_id.empty());
     check(f.is_request ? f.status_code == 0 : (f.status_code >= 100 && f.status_code <= 699));
   }
+  // Every way of stepping over counted lines (AVX2, SSE2 block masks) gives
+  // exactly what the line-by-line loop gives, on every input.
+  SteeringFields by_line;
+  const ScanError by_line_err = detail::scanForSteeringWith(detail::SteeringSkip::kLineByLine, message, by_line);
+  for (const auto skip : {detail::SteeringSkip::kSse2, detail::SteeringSkip::kAvx2}) {
+    if (!detail::steeringSkipAvailable(skip)) continue;
+    SteeringFields g;
+    check(detail::scanForSteeringWith(skip, message, g) == by_line_err);
+    check(g.is_request == by_line.is_request && g.method == by_line.method &&
+          g.status_code == by_line.status_code && g.cseq_method == by_line.cseq_method &&
+          g.cseq_number == by_line.cseq_number && g.call_id.offset == by_line.call_id.offset &&
+          g.call_id.length == by_line.call_id.length);
+  }
+  check(steer_err == by_line_err);
   if (all_err == ScanError::kOK) {
     check(steer_err == ScanError::kOK);
     check(f.call_id.offset == all.call_id.offset && f.call_id.length == all.call_id.length);

@@ -177,9 +177,10 @@ struct SteeringFields {
 //    (scan() with kWantCSeq would also check that its method matches the
 //    request's; the fast path only needs the start line's method);
 //  - responses: it stops once Call-ID and CSeq are both found;
-//  - lines whose first byte cannot start "Call-ID"/"i" (or "CSeq") are
-//    skipped at the cost of finding their LF: no length, name or folding
-//    checks on them; a continuation line (leading SP/HTAB) is not counted;
+//  - lines whose first two bytes cannot start "Call-ID"/"i" (or "CSeq")
+//    are skipped at the cost of finding their LF: no length, name or
+//    folding checks on them; a continuation line (leading SP/HTAB) is not
+//    counted;
 //  - limits: more than ScanOptions{}.max_header_lines header lines before
 //    the wanted ones is kTOO_MANY_HEADERS, a start line or wanted line
 //    longer than ScanOptions{}.max_line_length is kLINE_TOO_LONG.
@@ -189,6 +190,17 @@ struct SteeringFields {
 // blank line reached without one), kBAD_CSEQ (responses: malformed, or the
 // blank line reached without one).
 ScanError scanForSteering(std::span<const uint8_t> message, SteeringFields& out) noexcept;
+
+namespace detail {
+// How scanForSteering skips the header lines it only counts: kAuto is its
+// per-process choice (AVX2 where the CPU has it, else SSE2 on x86, else line
+// by line). The others are for tests, which run every one the machine
+// supports against the others; an unavailable one runs kAuto.
+enum class SteeringSkip : uint8_t { kAuto, kLineByLine, kSse2, kAvx2 };
+bool steeringSkipAvailable(SteeringSkip skip) noexcept;
+ScanError scanForSteeringWith(SteeringSkip skip, std::span<const uint8_t> message,
+                              SteeringFields& out) noexcept;
+}  // namespace detail
 
 // One header line as iterated by HeaderCursor.
 struct HeaderLine {
