@@ -24,23 +24,23 @@ void drop(ParsedPacket& out, sipsteer_drop_reason reason) noexcept {
 }
 
 // UDP header checks shared by IPv4 and IPv6. `l4_length` is what the IP
-// header says the payload is (already checked against the frame).
-void parseUdp(const uint8_t* data, uint32_t l4, uint32_t l4_length, const ParseOptions& options,
-              ParsedPacket& out) noexcept {
-  if (l4_length < 8) return drop(out, SIPSTEER_DROP_TRUNCATED);
+// header says the payload is (already checked against the frame); the
+// pseudo-header's addresses are the 2 * `alen` bytes at `addrs` (source then
+// destination, adjacent in both IP headers).
+void parseUdp(const uint8_t* data, uint32_t l4, uint32_t l4_length, const uint8_t* addrs, size_t alen,
+              const ParseOptions& options, ParsedPacket& out) noexcept {
+  if (l4_length < 8) return drop(out, SIPSTEER_DROP_TRUNCATED);  // before reading the header
   const uint8_t* udp = data + l4;
   const uint16_t udp_length = load16be(udp + 4);
   // UDP length must describe exactly the IP payload: a shorter one would let
   // trailing bytes ride along unverified, a longer one reads past the packet.
   if (udp_length != l4_length) return drop(out, SIPSTEER_DROP_UDP_BAD_LENGTH);
   const uint16_t check = load16be(udp + 6);
-  if (check == 0 && out.family == SIPSTEER_FAMILY_IPV6)
-    return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);  // mandatory in IPv6 (RFC 8200 8.1)
-  if (options.verify_l4_checksum && options.verify_udp_checksum && check != 0) {
-    const size_t alen = out.family == SIPSTEER_FAMILY_IPV4 ? 4 : 16;
-    const uint32_t pseudo = pseudoHeaderSum(out.src.bytes, out.dst.bytes, alen, kProtoUdp, udp_length);
-    if (checksumSum(udp, udp_length, pseudo) != 0xffff)
-      return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
+  if (check == 0) {
+    if (alen == 16) return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);  // mandatory in IPv6 (RFC 8200 8.1)
+  } else if (options.verify_l4_checksum && options.verify_udp_checksum) {
+    const uint64_t pseudo = pseudoHeaderNativeSum(addrs, addrs + alen, alen, kProtoUdp, udp_length);
+    if (!checksumValid(udp, udp_length, pseudo)) return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
   }
   out.kind = PacketKind::kUdp;
   out.sport = load16be(udp);
@@ -63,9 +63,9 @@ void parseIcmp(const uint8_t* data, uint32_t l4, uint32_t l4_length, const Parse
     return;
   }
   if (options.verify_l4_checksum) {
-    const uint32_t pseudo =
-        v6 ? pseudoHeaderSum(out.src.bytes, out.dst.bytes, 16, kProtoIcmp6, l4_length) : 0;
-    if (checksumSum(icmp, l4_length, pseudo) != 0xffff) return drop(out, SIPSTEER_DROP_ICMP_MALFORMED);
+    const uint64_t pseudo =
+        v6 ? pseudoHeaderNativeSum(out.src.bytes, out.dst.bytes, 16, kProtoIcmp6, l4_length) : 0;
+    if (!checksumValid(icmp, l4_length, pseudo)) return drop(out, SIPSTEER_DROP_ICMP_MALFORMED);
   }
   out.payload_offset = static_cast<uint16_t>(l4 + 8);
   out.payload_length = static_cast<uint16_t>(l4_length - 8);
@@ -90,7 +90,7 @@ void parseIpv4(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
   const uint32_t total = load16be(ip + 2);
   // Ethernet may pad short frames, so the frame can be longer than the packet.
   if (total < ihl || total > length - l3) return drop(out, SIPSTEER_DROP_IP_BAD_LENGTH);
-  if (options.verify_ipv4_checksum && checksumSum(ip, ihl) != 0xffff)
+  if (options.verify_ipv4_checksum && !ipv4HeaderChecksumValid(ip, ihl))
     return drop(out, SIPSTEER_DROP_IP_BAD_CHECKSUM);
   out.family = SIPSTEER_FAMILY_IPV4;
   out.ip_proto = ip[9];
@@ -109,7 +109,7 @@ void parseIpv4(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
     // Options on SIP are source routes or timestamps nobody needs; not
     // forwarding them keeps the rewrite path fixed-offset.
     if (ihl != 20) return drop(out, SIPSTEER_DROP_IP_OPTIONS);
-    return parseUdp(data, l3 + ihl, total - ihl, options, out);
+    return parseUdp(data, l3 + ihl, total - ihl, ip + 12, 4, options, out);
   }
   if (out.ip_proto == kProtoIcmp) return parseIcmp(data, l3 + ihl, total - ihl, options, out);
   out.kind = PacketKind::kOther;
@@ -131,7 +131,7 @@ void parseIpv6(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
   out.l4_offset = static_cast<uint16_t>(l3 + 40);
   switch (out.ip_proto) {
     case kProtoUdp:
-      return parseUdp(data, l3 + 40, payload, options, out);
+      return parseUdp(data, l3 + 40, payload, ip + 8, 16, options, out);
     case kProtoIcmp6:
       return parseIcmp(data, l3 + 40, payload, options, out);
     case kProtoFragment6:
