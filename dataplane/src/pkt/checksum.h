@@ -63,6 +63,25 @@ alignas(64) inline constexpr uint8_t kTailMask[64] = {
 alignas(64) inline constexpr uint8_t kLaneSwap[2][32] = {
     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
     {1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}};
+// 0x8000 and 1 per 16-bit word, the constants of the pair sums below.
+alignas(32) inline constexpr uint16_t kPairConstants[2][16] = {
+    {0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000,
+     0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000},
+    {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+
+struct Avx2PairConstants {
+  __m256i bias;  // 0x8000 per word
+  __m256i ones;  // 1 per word
+};
+// The biased pair sums of one 32-byte block (see sumWordsAvx2).
+__attribute__((target("avx2,tune=haswell"), always_inline)) inline __m256i pairSumsAvx2(
+    __m256i block, const Avx2PairConstants& c) noexcept {
+  return _mm256_madd_epi16(_mm256_xor_si256(block, c.bias), c.ones);
+}
+__attribute__((target("avx2,tune=haswell"), always_inline)) inline __m256i pairSumsAvx2(
+    const uint8_t* p, const Avx2PairConstants& c) noexcept {
+  return pairSumsAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), c);
+}
 
 // The whole native-order word sum of [p, p + n), n >= 32, unfolded. Every
 // 32 bytes cost three instructions: each 16-bit word is biased into a
@@ -82,39 +101,38 @@ alignas(64) inline constexpr uint8_t kLaneSwap[2][32] = {
 // 32-bit horizontal sum is exact up to 2^31 / 32768 * 2 = 128 KiB; callers
 // sum IP packets (<= 64 KiB).
 __attribute__((target("avx2,tune=haswell"))) inline uint64_t sumWordsAvx2(const uint8_t* p, size_t n) noexcept {
-  const __m256i bias = _mm256_set1_epi16(static_cast<short>(0x8000));
-  const __m256i ones = _mm256_set1_epi16(1);
+  // Loaded through a pointer the compiler cannot see into: as constants,
+  // GCC rebuilds them from immediates (three instructions each) before use.
+  const uint16_t(*constants)[16] = kPairConstants;
+  __asm__("" : "+r"(constants));
+  const Avx2PairConstants c{_mm256_load_si256(reinterpret_cast<const __m256i*>(constants[0])),
+                            _mm256_load_si256(reinterpret_cast<const __m256i*>(constants[1]))};
   const uint8_t* const end = p + n;
-  __m256i acc0 = _mm256_setzero_si256();
-  __m256i acc1 = _mm256_setzero_si256();
-  size_t left = n;
-  while (left >= 64) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_xor_si256(a, bias), ones));
-    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_xor_si256(b, bias), ones));
+  __m256i acc = _mm256_setzero_si256();
+  // 128 bytes per turn: the loop's own count, branch and pointer step cost
+  // as much as a block.
+  for (size_t turns = n / 128; turns != 0; --turns, p += 128) {
+    const __m256i ab = _mm256_add_epi32(pairSumsAvx2(p, c), pairSumsAvx2(p + 32, c));
+    const __m256i cd = _mm256_add_epi32(pairSumsAvx2(p + 64, c), pairSumsAvx2(p + 96, c));
+    acc = _mm256_add_epi32(acc, _mm256_add_epi32(ab, cd));
+  }
+  if ((n & 64) != 0) {
+    acc = _mm256_add_epi32(acc, _mm256_add_epi32(pairSumsAvx2(p, c), pairSumsAvx2(p + 32, c)));
     p += 64;
-    left -= 64;
   }
-  if (left >= 32) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_xor_si256(a, bias), ones));
-    left -= 32;
-  }
-  // left = n % 32 (0 included: an all-zero mask adds 16 words of -32768,
-  // which the word count below gives back).
+  if ((n & 32) != 0) acc = _mm256_add_epi32(acc, pairSumsAvx2(p, c));
+  // The last n % 32 bytes (0 included: an all-zero block adds 16 words of
+  // -32768, which the word count below gives back).
   const __m256i last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(end - 32));
-  const __m256i keep = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + left));
+  const __m256i keep = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + (n & 31)));
   const __m256i order = _mm256_load_si256(reinterpret_cast<const __m256i*>(kLaneSwap[n & 1]));
-  const __m256i tail = _mm256_shuffle_epi8(_mm256_and_si256(last, keep), order);
-  acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_xor_si256(tail, bias), ones));
-  const __m256i acc = _mm256_add_epi32(acc0, acc1);
+  acc = _mm256_add_epi32(acc, pairSumsAvx2(_mm256_shuffle_epi8(_mm256_and_si256(last, keep), order), c));
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
   const int64_t biased = _mm_cvtsi128_si32(s);
-  const uint64_t vectors = n / 32 + 1;  // 16 words each
-  return static_cast<uint64_t>(biased + static_cast<int64_t>(vectors << 19));
+  const uint64_t blocks = n / 32 + 1;  // 16 words each
+  return static_cast<uint64_t>(biased + static_cast<int64_t>(blocks << 19));
 }
 
 inline bool cpuHasAvx2() noexcept {

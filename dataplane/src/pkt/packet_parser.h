@@ -56,6 +56,13 @@ struct ParsedPacket {
 void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& options,
                  ParsedPacket& out) noexcept;
 
+namespace detail {
+// parsePacket without its fast path for untagged IPv4/UDP: the reference the
+// fast path is tested against (same results for every frame).
+void parsePacketGeneral(const uint8_t* data, uint32_t length, const ParseOptions& options,
+                        ParsedPacket& out) noexcept;
+}  // namespace detail
+
 // The 5-tuple an ICMP error quotes (quoted IP header + first 8 bytes of UDP),
 // plus the quoted UDP payload that survived truncation.
 struct QuotedPacket {
