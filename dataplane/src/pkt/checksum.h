@@ -83,7 +83,8 @@ __attribute__((target("avx2,tune=haswell"), always_inline)) inline __m256i pairS
   return pairSumsAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), c);
 }
 
-// The whole native-order word sum of [p, p + n), n >= 32, unfolded. Every
+// The whole native-order word sum of [p, p + n), n >= 32, unfolded, plus
+// `initial` (the caller then keeps nothing live across the call). Every
 // 32 bytes cost three instructions: each 16-bit word is biased into a
 // signed one (xor 0x8000 = w - 32768) so that vpmaddwd with ones adds word
 // pairs into 32-bit lanes; the bias comes back once at the end.
@@ -100,7 +101,8 @@ __attribute__((target("avx2,tune=haswell"), always_inline)) inline __m256i pairS
 // Bounds: the biased total is at most 32768 per word in magnitude, so the
 // 32-bit horizontal sum is exact up to 2^31 / 32768 * 2 = 128 KiB; callers
 // sum IP packets (<= 64 KiB).
-__attribute__((target("avx2,tune=haswell"))) inline uint64_t sumWordsAvx2(const uint8_t* p, size_t n) noexcept {
+__attribute__((target("avx2,tune=haswell"))) inline uint64_t sumWordsAvx2(const uint8_t* p, size_t n,
+                                                                          uint64_t initial) noexcept {
   // Loaded through a pointer the compiler cannot see into: as constants,
   // GCC rebuilds them from immediates (three instructions each) before use.
   const uint16_t(*constants)[16] = kPairConstants;
@@ -132,7 +134,7 @@ __attribute__((target("avx2,tune=haswell"))) inline uint64_t sumWordsAvx2(const 
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
   const int64_t biased = _mm_cvtsi128_si32(s);
   const uint64_t blocks = n / 32 + 1;  // 16 words each
-  return static_cast<uint64_t>(biased + static_cast<int64_t>(blocks << 19));
+  return static_cast<uint64_t>(biased + static_cast<int64_t>(blocks << 19)) + initial;
 }
 
 inline bool cpuHasAvx2() noexcept {
@@ -219,16 +221,16 @@ inline uint64_t sumWordsBaseline(const uint8_t* p, size_t n) noexcept {
 // Native-order (little-endian host: x86-64, arm64 as configured by DPDK)
 // word sum of `n` bytes, unfolded. `use_avx2` (tests) may only be true where
 // detail::kCpuHasAvx2 is.
-inline uint64_t nativeSumWith(bool use_avx2, const uint8_t* p, size_t n) noexcept {
+inline uint64_t nativeSumWith(bool use_avx2, const uint8_t* p, size_t n, uint64_t initial = 0) noexcept {
 #if defined(SIPSTEER_CHECKSUM_AVX2)
-  if (use_avx2 && n >= 32) return detail::sumWordsAvx2(p, n);
+  if (use_avx2 && n >= 32) return detail::sumWordsAvx2(p, n, initial);
 #else
   (void)use_avx2;
 #endif
-  return detail::sumWordsBaseline(p, n);
+  return detail::sumWordsBaseline(p, n) + initial;
 }
-inline uint64_t nativeSum(const uint8_t* p, size_t n) noexcept {
-  return nativeSumWith(detail::kCpuHasAvx2, p, n);
+inline uint64_t nativeSum(const uint8_t* p, size_t n, uint64_t initial = 0) noexcept {
+  return nativeSumWith(detail::kCpuHasAvx2, p, n, initial);
 }
 
 // One's-complement sum of `n` bytes, folded, in network-order semantics
@@ -236,7 +238,7 @@ inline uint64_t nativeSum(const uint8_t* p, size_t n) noexcept {
 // words are summed and the result swapped once). `initial_be` joins the sum
 // natively as initial_be * 256 (see above).
 inline uint16_t checksumSumWith(bool use_avx2, const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
-  return swap16(foldSum(nativeSumWith(use_avx2, p, n) + (uint64_t{initial_be} << 8)));
+  return swap16(foldSum(nativeSumWith(use_avx2, p, n, uint64_t{initial_be} << 8)));
 }
 
 inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
@@ -247,7 +249,7 @@ inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0)
 // all ones, i.e. the checksum they carry is right. No swap: 0xffff is its
 // own byte swap.
 inline bool checksumValid(const uint8_t* p, size_t n, uint64_t initial_native = 0) noexcept {
-  return foldSum(nativeSum(p, n) + initial_native) == 0xffff;
+  return foldSum(nativeSum(p, n, initial_native)) == 0xffff;
 }
 
 // The IPv4 header (ihl: 20..60, a multiple of 4) sums to all ones. Five

@@ -211,24 +211,26 @@ inline bool parseUntaggedIpv4Udp(const uint8_t* data, uint32_t length, const Par
   out.l3_length = static_cast<uint16_t>(total);
   std::memcpy(&out.src.v4, ip + 12, 4);
   std::memcpy(&out.dst.v4, ip + 16, 4);
-  if (udp[6] != 0 || udp[7] != 0) {
-    if (options.verify_l4_checksum && options.verify_udp_checksum) {
-      // The pseudo-header natively: both addresses as one 64-bit word,
-      // protocol and length as network-order values (times 256).
-      uint64_t addresses;
-      std::memcpy(&addresses, ip + 12, 8);
-      const uint64_t rest = nativeSum(udp, udp_length) + ((uint64_t{kProtoUdp} + udp_length) << 8);
-      if (foldSum(addEndAround(addresses, rest)) != 0xffff) {
-        drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
-        return true;
-      }
-    }
-  }
   out.kind = PacketKind::kUdp;
   out.sport = load16be(udp);
   out.dport = load16be(udp + 2);
   out.payload_offset = kL4 + 8;
   out.payload_length = static_cast<uint16_t>(udp_length - 8);
+  // Verified last, with everything stored: only `out` stays live across the
+  // sum's call (no registers to save).
+  if ((udp[6] != 0 || udp[7] != 0) && options.verify_l4_checksum && options.verify_udp_checksum) {
+    // The pseudo-header natively: the addresses as 32-bit words, protocol
+    // and length as network-order values (times 256).
+    uint32_t src, dst;
+    std::memcpy(&src, ip + 12, 4);
+    std::memcpy(&dst, ip + 16, 4);
+    const uint64_t pseudo = uint64_t{src} + dst + ((uint64_t{kProtoUdp} + udp_length) << 8);
+    if (!checksumValid(udp, udp_length, pseudo)) {
+      // As the general parser leaves it: no ports, no payload.
+      out.sport = out.dport = out.payload_offset = out.payload_length = 0;
+      drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
+    }
+  }
   return true;
 }
 
