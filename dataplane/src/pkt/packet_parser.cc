@@ -1,5 +1,6 @@
 #include "pkt/packet_parser.h"
 
+#include <bit>
 #include <cstring>
 
 #include "pkt/checksum.h"
@@ -188,6 +189,7 @@ inline bool parseUntaggedIpv4Udp(const uint8_t* data, uint32_t length, const Par
   std::memcpy(&flags_raw, ip + 6, 2);
   // IPv4 (0x0800 read natively), version 4 with IHL 5, UDP, MF clear and
   // offset zero (0x3fff read natively is 0xff3f).
+  static_assert(std::endian::native == std::endian::little, "native reads of network-order fields");
   if (type_raw != 0x0008 || ip[0] != 0x45 || ip[9] != kProtoUdp || (flags_raw & 0xff3f) != 0) return false;
   const uint32_t total = load16be(ip + 2);
   const uint16_t udp_length = load16be(udp + 4);
