@@ -52,13 +52,15 @@ inline uint16_t swap16(uint16_t v) noexcept { return static_cast<uint16_t>(v << 
 
 namespace detail {
 
-#if defined(SIPSTEER_CHECKSUM_AVX2)
-// kTailMask + r: 32 bytes whose last r are 0xff (r = 0..32).
+// kTailMask + r: 32 bytes whose last r are 0xff (r = 0..32); kTailMask + 16
+// + r: 16 bytes whose last r are (r = 0..16).
 alignas(64) inline constexpr uint8_t kTailMask[64] = {
     0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
     0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+#if defined(SIPSTEER_CHECKSUM_AVX2)
 // vpshufb controls: [0] keeps each 16-bit lane, [1] swaps its two bytes.
 alignas(64) inline constexpr uint8_t kLaneSwap[2][32] = {
     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
@@ -152,27 +154,39 @@ inline constexpr bool kCpuHasAvx2 = false;
 inline uint64_t sumWordsBaseline(const uint8_t* p, size_t n) noexcept {
   uint64_t sum = 0;
 #if defined(__SSE2__)
-  // 32 bytes per step: the 16-bit words are widened to 32-bit lanes (unpack
-  // with zero) and added lane-wise. No carries to track: a lane receives two
-  // words per step, so even a 64 KiB datagram (2048 steps) stays below 2^32.
-  if (n >= 32) {
-    const __m128i zero = _mm_setzero_si128();
-    __m128i lo = zero, hi = zero;
-    while (n >= 32) {
-      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-      lo = _mm_add_epi32(lo, _mm_add_epi32(_mm_unpacklo_epi16(a, zero), _mm_unpacklo_epi16(b, zero)));
-      hi = _mm_add_epi32(hi, _mm_add_epi32(_mm_unpackhi_epi16(a, zero), _mm_unpackhi_epi16(b, zero)));
-      p += 32;
-      n -= 32;
+  // As sumWordsAvx2, 16 bytes a vector: words biased by xor 0x8000,
+  // pmaddwd with ones into 32-bit lanes (the biased total stays below 2^31
+  // up to 128 KiB), the bias given back once, and the last n % 16 bytes one
+  // masked load of the 16 bytes ending at p + n. Without pshufb (SSSE3) the
+  // lanes of an odd n are not swapped: that vector's sum is kept apart and
+  // multiplied by 256 instead, which is the same thing modulo 0xffff.
+  if (n >= 16) {
+    const __m128i bias = _mm_set1_epi16(static_cast<short>(0x8000));
+    const __m128i ones = _mm_set1_epi16(1);
+    const uint8_t* const end = p + n;
+    const size_t whole = n;
+    __m128i acc = _mm_setzero_si128();
+    for (; n >= 32; p += 32, n -= 32) {
+      const __m128i a = _mm_madd_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bias), ones);
+      const __m128i b =
+          _mm_madd_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), bias), ones);
+      acc = _mm_add_epi32(acc, _mm_add_epi32(a, b));
     }
-    // Lanes below 2^32 each: add them as 64-bit halves.
-    const __m128i both = _mm_add_epi64(_mm_unpacklo_epi32(lo, zero), _mm_unpackhi_epi32(lo, zero));
-    const __m128i more = _mm_add_epi64(_mm_unpacklo_epi32(hi, zero), _mm_unpackhi_epi32(hi, zero));
-    const __m128i total = _mm_add_epi64(both, more);
-    uint64_t halves[2];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(halves), total);
-    sum = halves[0] + halves[1];
+    if (n >= 16) {
+      acc = _mm_add_epi32(
+          acc, _mm_madd_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bias), ones));
+      n -= 16;
+    }
+    const __m128i last = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16)),
+                                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTailMask + 16 + n)));
+    __m128i tail = _mm_madd_epi16(_mm_xor_si128(last, bias), ones);
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
+    tail = _mm_add_epi32(tail, _mm_shuffle_epi32(tail, 0x4e));
+    tail = _mm_add_epi32(tail, _mm_shuffle_epi32(tail, 0xb1));
+    const int64_t body = _mm_cvtsi128_si32(acc) + static_cast<int64_t>((whole / 16) << 18);  // 8 words a vector
+    const uint64_t rest = static_cast<uint64_t>(_mm_cvtsi128_si32(tail) + (int64_t{1} << 18));
+    return static_cast<uint64_t>(body) + (rest << ((whole & 1) * 8));
   }
 #else
   // Four independent accumulators of 32-bit words: no carries to track (a
