@@ -29,49 +29,114 @@ inline uint32_t load32be(const uint8_t* p) noexcept {
          static_cast<uint32_t>(p[2]) << 8 | p[3];
 }
 
+// The one's-complement sum of `sum` folded to 16 bits (end-around carries).
+// Zero only for zero, otherwise 1..0xffff: the same representative the
+// textbook loop gives. 2^32 = 1 and 2^16 = 1 (mod 0xffff), so adding the
+// halves with their carry back in keeps the value; for the 32-to-16 step the
+// upper half of r + rotl(r, 16) is hi + lo + the carry of lo + hi (Linux's
+// csum_fold).
 inline uint16_t foldSum(uint64_t sum) noexcept {
-  sum = (sum & 0xffffffffu) + (sum >> 32);
-  sum = (sum & 0xffffffffu) + (sum >> 32);
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(sum);
+  const uint32_t lo = static_cast<uint32_t>(sum);
+  uint32_t r = lo + static_cast<uint32_t>(sum >> 32);
+  r += r < lo;  // the carry out of bit 31 comes back in at bit 0
+  return static_cast<uint16_t>((r + (r << 16 | r >> 16)) >> 16);
 }
+
+// Byte order, the arithmetic behind the helpers below. Modulo 0xffff,
+// multiplying by 256 rotates a 16-bit value by one byte (256 * 256 = 65536 = 1),
+// so a byte swap of a sum is the sum times 256, and a network-order value
+// becomes a native-order (little-endian) one by `<< 8`. Sums are therefore
+// kept native and unfolded, and folded and swapped once at the end, if at
+// all: a check for 0xffff does not need the swap.
+inline uint16_t swap16(uint16_t v) noexcept { return static_cast<uint16_t>(v << 8 | v >> 8); }
 
 namespace detail {
 
+// kTailMask + r: 32 bytes whose last r are 0xff (r = 0..32); kTailMask + 16
+// + r: 16 bytes whose last r are (r = 0..16).
+alignas(64) inline constexpr uint8_t kTailMask[64] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
 #if defined(SIPSTEER_CHECKSUM_AVX2)
-// 64 bytes per step, three instructions per 32: each 16-bit word is biased
-// into a signed one (xor 0x8000 = w - 32768) so that vpmaddwd with ones adds
-// word pairs into 32-bit lanes; the bias comes back once at the end. A lane
-// gains at most 4 * 32767 per step, so 1024 steps (64 KiB) stay below 2^31.
-// Half the instructions of the SSE2 loop on a 500-byte SIP datagram, which
-// every packet pays when the NIC does not check UDP. Consumes whole 64-byte
-// steps of [p, p + n) and returns their native-order word sum.
-__attribute__((target("avx2,tune=haswell"))) inline uint64_t sumWordsAvx2(const uint8_t*& p_inout, size_t& n_inout) noexcept {
-  // Locals, not the references: stores through them would stay in the loop.
-  const uint8_t* p = p_inout;
-  size_t n = n_inout;
-  const __m256i bias = _mm256_set1_epi16(static_cast<short>(0x8000));
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256i acc0 = _mm256_setzero_si256();
-  __m256i acc1 = _mm256_setzero_si256();
-  uint64_t words = 0;
-  while (n >= 64) {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_xor_si256(a, bias), ones));
-    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_xor_si256(b, bias), ones));
-    p += 64;
-    n -= 64;
-    words += 32;
+// vpshufb controls: [0] keeps each 16-bit lane, [1] swaps its two bytes.
+alignas(64) inline constexpr uint8_t kLaneSwap[2][32] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}};
+// 0x8000 and 1 per 16-bit word, the constants of the pair sums below.
+alignas(32) inline constexpr uint16_t kPairConstants[2][16] = {
+    {0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000,
+     0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000},
+    {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+
+struct Avx2PairConstants {
+  __m256i bias;  // 0x8000 per word
+  __m256i ones;  // 1 per word
+};
+// The biased pair sums of one 32-byte block (see sumWordsAvx2).
+__attribute__((target("avx2,tune=haswell"), always_inline)) inline __m256i pairSumsAvx2(
+    __m256i block, const Avx2PairConstants& c) noexcept {
+  return _mm256_madd_epi16(_mm256_xor_si256(block, c.bias), c.ones);
+}
+__attribute__((target("avx2,tune=haswell"), always_inline)) inline __m256i pairSumsAvx2(
+    const uint8_t* p, const Avx2PairConstants& c) noexcept {
+  return pairSumsAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), c);
+}
+
+// The whole native-order word sum of [p, p + n), n >= 32, unfolded, plus
+// `initial` (the caller then keeps nothing live across the call). Every
+// 32 bytes cost three instructions: each 16-bit word is biased into a
+// signed one (xor 0x8000 = w - 32768) so that vpmaddwd with ones adds word
+// pairs into 32-bit lanes; the bias comes back once at the end.
+//
+// The last n % 32 bytes are not a scalar loop (it cost as much as the vector
+// loop on a 500-byte datagram): one load of the 32 bytes that end at p + n
+// (inside the buffer since n >= 32), the bytes already summed masked off.
+// That vector starts at an odd distance from p when n is odd, so its lanes
+// pair the bytes the other way round; swapping the bytes of each lane gives
+// every byte its weight again (a byte's weight, 1 or 256, depends only on
+// the parity of its offset, not on which byte it is paired with), and the
+// odd last byte lands as the RFC 1071 zero-padded high byte.
+//
+// Bounds: the biased total is at most 32768 per word in magnitude, so the
+// 32-bit horizontal sum is exact up to 2^31 / 32768 * 2 = 128 KiB; callers
+// sum IP packets (<= 64 KiB).
+__attribute__((target("avx2,tune=haswell"))) inline uint64_t sumWordsAvx2(const uint8_t* p, size_t n,
+                                                                          uint64_t initial) noexcept {
+  // Loaded through a pointer the compiler cannot see into: as constants,
+  // GCC rebuilds them from immediates (three instructions each) before use.
+  const uint16_t(*constants)[16] = kPairConstants;
+  __asm__("" : "+r"(constants));
+  const Avx2PairConstants c{_mm256_load_si256(reinterpret_cast<const __m256i*>(constants[0])),
+                            _mm256_load_si256(reinterpret_cast<const __m256i*>(constants[1]))};
+  const uint8_t* const end = p + n;
+  __m256i acc = _mm256_setzero_si256();
+  // 128 bytes per turn: the loop's own count, branch and pointer step cost
+  // as much as a block.
+  for (size_t turns = n / 128; turns != 0; --turns, p += 128) {
+    const __m256i ab = _mm256_add_epi32(pairSumsAvx2(p, c), pairSumsAvx2(p + 32, c));
+    const __m256i cd = _mm256_add_epi32(pairSumsAvx2(p + 64, c), pairSumsAvx2(p + 96, c));
+    acc = _mm256_add_epi32(acc, _mm256_add_epi32(ab, cd));
   }
-  p_inout = p;
-  n_inout = n;
-  int32_t lanes[8];
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), _mm256_add_epi32(acc0, acc1));
-  int64_t sum = 0;
-  for (int32_t lane : lanes) sum += lane;
-  return static_cast<uint64_t>(sum + static_cast<int64_t>(words) * 32768);
+  if ((n & 64) != 0) {
+    acc = _mm256_add_epi32(acc, _mm256_add_epi32(pairSumsAvx2(p, c), pairSumsAvx2(p + 32, c)));
+    p += 64;
+  }
+  if ((n & 32) != 0) acc = _mm256_add_epi32(acc, pairSumsAvx2(p, c));
+  // The last n % 32 bytes (0 included: an all-zero block adds 16 words of
+  // -32768, which the word count below gives back).
+  const __m256i last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(end - 32));
+  const __m256i keep = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + (n & 31)));
+  const __m256i order = _mm256_load_si256(reinterpret_cast<const __m256i*>(kLaneSwap[n & 1]));
+  acc = _mm256_add_epi32(acc, pairSumsAvx2(_mm256_shuffle_epi8(_mm256_and_si256(last, keep), order), c));
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  const int64_t biased = _mm_cvtsi128_si32(s);
+  const uint64_t blocks = n / 32 + 1;  // 16 words each
+  return static_cast<uint64_t>(biased + static_cast<int64_t>(blocks << 19)) + initial;
 }
 
 inline bool cpuHasAvx2() noexcept {
@@ -85,41 +150,44 @@ inline const bool kCpuHasAvx2 = cpuHasAvx2();
 inline constexpr bool kCpuHasAvx2 = false;
 #endif
 
-}  // namespace detail
-
-// One's-complement sum of `n` bytes, folded, in network-order semantics.
-// Sums native-order words and swaps once at the end: the one's-complement
-// sum is byte-order independent (RFC 1071 section 2(B)). Assumes a
-// little-endian host (x86-64, arm64 as configured by DPDK). `use_avx2`
-// (tests) may only be true where detail::kCpuHasAvx2 is.
-inline uint16_t checksumSumWith(bool use_avx2, const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
+// Native-order word sum of [p, p + n), unfolded, without AVX2.
+inline uint64_t sumWordsBaseline(const uint8_t* p, size_t n) noexcept {
   uint64_t sum = 0;
-#if defined(SIPSTEER_CHECKSUM_AVX2)
-  if (use_avx2 && n >= 64) sum = detail::sumWordsAvx2(p, n);
-#else
-  (void)use_avx2;
-#endif
 #if defined(__SSE2__)
-  // 32 bytes per step: the 16-bit words are widened to 32-bit lanes (unpack
-  // with zero) and added lane-wise. No carries to track: a lane receives two
-  // words per step, so even a 64 KiB datagram (2048 steps) stays below 2^32.
-  // The scalar version this replaces went through the stack (memcpy into a
-  // word array) and was the hottest part of the UDP check.
+  // As sumWordsAvx2, 16 bytes a vector: words biased by xor 0x8000,
+  // pmaddwd with ones into 32-bit lanes (the biased total stays below 2^31
+  // up to 128 KiB), the bias given back once, and the last n % 16 bytes one
+  // masked load of the 16 bytes ending at p + n. Without pshufb (SSSE3) the
+  // lanes of an odd n are not swapped: that vector's sum is kept apart and
+  // multiplied by 256 instead, which is the same thing modulo 0xffff.
+  // Below 32 bytes (an IPv4 header) the scalar steps are fewer instructions.
   if (n >= 32) {
-    const __m128i zero = _mm_setzero_si128();
-    __m128i lo = zero, hi = zero;
-    while (n >= 32) {
-      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-      lo = _mm_add_epi32(lo, _mm_add_epi32(_mm_unpacklo_epi16(a, zero), _mm_unpacklo_epi16(b, zero)));
-      hi = _mm_add_epi32(hi, _mm_add_epi32(_mm_unpackhi_epi16(a, zero), _mm_unpackhi_epi16(b, zero)));
-      p += 32;
-      n -= 32;
+    const __m128i bias = _mm_set1_epi16(static_cast<short>(0x8000));
+    const __m128i ones = _mm_set1_epi16(1);
+    const uint8_t* const end = p + n;
+    const size_t whole = n;
+    __m128i acc = _mm_setzero_si128();
+    for (; n >= 32; p += 32, n -= 32) {
+      const __m128i a = _mm_madd_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bias), ones);
+      const __m128i b =
+          _mm_madd_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), bias), ones);
+      acc = _mm_add_epi32(acc, _mm_add_epi32(a, b));
     }
-    uint32_t lanes[8];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), lo);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + 4), hi);
-    for (uint32_t lane : lanes) sum += lane;
+    if (n >= 16) {
+      acc = _mm_add_epi32(
+          acc, _mm_madd_epi16(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bias), ones));
+      n -= 16;
+    }
+    const __m128i last = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16)),
+                                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(kTailMask + 16 + n)));
+    __m128i tail = _mm_madd_epi16(_mm_xor_si128(last, bias), ones);
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
+    tail = _mm_add_epi32(tail, _mm_shuffle_epi32(tail, 0x4e));
+    tail = _mm_add_epi32(tail, _mm_shuffle_epi32(tail, 0xb1));
+    const int64_t body = _mm_cvtsi128_si32(acc) + static_cast<int64_t>((whole / 16) << 18);  // 8 words a vector
+    const uint64_t rest = static_cast<uint64_t>(_mm_cvtsi128_si32(tail) + (int64_t{1} << 18));
+    return static_cast<uint64_t>(body) + (rest << ((whole & 1) * 8));
   }
 #else
   // Four independent accumulators of 32-bit words: no carries to track (a
@@ -136,15 +204,12 @@ inline uint16_t checksumSumWith(bool use_avx2, const uint8_t* p, size_t n, uint3
     p += 32;
     n -= 32;
   }
-  sum += (s0 & 0xffffffffu) + (s0 >> 32) + (s1 & 0xffffffffu) + (s1 >> 32) + (s2 & 0xffffffffu) + (s2 >> 32) +
-         (s3 & 0xffffffffu) + (s3 >> 32);
+  sum = s0 + s1 + s2 + s3;  // four sums below 2^59 each
 #endif
   while (n >= 8) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + 4, 4);
-    sum += a;
-    sum += b;
+    uint64_t a;
+    std::memcpy(&a, p, 8);
+    sum += (a & 0xffffffffu) + (a >> 32);
     p += 8;
     n -= 8;
   }
@@ -163,20 +228,66 @@ inline uint16_t checksumSumWith(bool use_avx2, const uint8_t* p, size_t n, uint3
     n -= 2;
   }
   if (n == 1) sum += p[0];  // the high byte of a network-order word: low byte natively
-  const uint16_t native = foldSum(sum);
-  const uint16_t swapped = static_cast<uint16_t>(native << 8 | native >> 8);
-  return foldSum(static_cast<uint64_t>(swapped) + initial_be);
+  return sum;
+}
+
+}  // namespace detail
+
+// Native-order (little-endian host: x86-64, arm64 as configured by DPDK)
+// word sum of `n` bytes, unfolded. `use_avx2` (tests) may only be true where
+// detail::kCpuHasAvx2 is.
+inline uint64_t nativeSumWith(bool use_avx2, const uint8_t* p, size_t n, uint64_t initial = 0) noexcept {
+#if defined(SIPSTEER_CHECKSUM_AVX2)
+  if (use_avx2 && n >= 32) return detail::sumWordsAvx2(p, n, initial);
+#else
+  (void)use_avx2;
+#endif
+  return detail::sumWordsBaseline(p, n) + initial;
+}
+inline uint64_t nativeSum(const uint8_t* p, size_t n, uint64_t initial = 0) noexcept {
+  return nativeSumWith(detail::kCpuHasAvx2, p, n, initial);
+}
+
+// One's-complement sum of `n` bytes, folded, in network-order semantics
+// (RFC 1071 section 2(B): the sum is byte-order independent, so native
+// words are summed and the result swapped once). `initial_be` joins the sum
+// natively as initial_be * 256 (see above).
+inline uint16_t checksumSumWith(bool use_avx2, const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
+  return swap16(foldSum(nativeSumWith(use_avx2, p, n, uint64_t{initial_be} << 8)));
 }
 
 inline uint16_t checksumSum(const uint8_t* p, size_t n, uint32_t initial_be = 0) noexcept {
   return checksumSumWith(detail::kCpuHasAvx2, p, n, initial_be);
 }
 
-// Sum of the UDP/ICMPv6 pseudo-header (addresses of `addr_len` bytes each,
-// 4 or 16). The addresses are added as native 32-bit words and swapped once,
-// as in checksumSum, without its loops: every UDP packet checked pays this.
-inline uint32_t pseudoHeaderSum(const uint8_t* src, const uint8_t* dst, size_t addr_len,
-                                uint8_t protocol, uint32_t length) noexcept {
+// True when `n` bytes plus `initial_native` (a nativeSum-style value) sum to
+// all ones, i.e. the checksum they carry is right. No swap: 0xffff is its
+// own byte swap.
+inline bool checksumValid(const uint8_t* p, size_t n, uint64_t initial_native = 0) noexcept {
+  return foldSum(nativeSum(p, n, initial_native)) == 0xffff;
+}
+
+// The IPv4 header (ihl: 20..60, a multiple of 4) sums to all ones. Five
+// 32-bit loads for the usual 20 bytes instead of the general loops.
+inline bool ipv4HeaderChecksumValid(const uint8_t* ip, size_t ihl) noexcept {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < 20; i += 4) {
+    uint32_t w;
+    std::memcpy(&w, ip + i, 4);
+    sum += w;
+  }
+  for (size_t i = 20; i < ihl; i += 4) {
+    uint32_t w;
+    std::memcpy(&w, ip + i, 4);
+    sum += w;
+  }
+  return foldSum(sum) == 0xffff;
+}
+
+// The UDP/ICMPv6 pseudo-header (addresses of `addr_len` bytes each, 4 or 16)
+// as a native-order unfolded sum, for nativeSum/checksumValid.
+inline uint64_t pseudoHeaderNativeSum(const uint8_t* src, const uint8_t* dst, size_t addr_len, uint8_t protocol,
+                                      uint32_t length) noexcept {
   uint64_t native = 0;
   for (size_t i = 0; i < addr_len; i += 4) {
     uint32_t a, b;
@@ -184,12 +295,15 @@ inline uint32_t pseudoHeaderSum(const uint8_t* src, const uint8_t* dst, size_t a
     std::memcpy(&b, dst + i, 4);
     native += uint64_t{a} + b;
   }
-  const uint16_t folded = foldSum(native);
-  uint64_t sum = static_cast<uint16_t>(folded << 8 | folded >> 8);
-  sum += protocol;
-  sum += length & 0xffff;
-  sum += length >> 16;
-  return foldSum(sum);
+  // The protocol (a zero-padded word) and the length (one or two words)
+  // are network-order values: times 256 makes them native.
+  return native + ((uint64_t{protocol} + length) << 8);
+}
+
+// The same folded, in network-order semantics (for checksumSum's initial_be).
+inline uint32_t pseudoHeaderSum(const uint8_t* src, const uint8_t* dst, size_t addr_len,
+                                uint8_t protocol, uint32_t length) noexcept {
+  return swap16(foldSum(pseudoHeaderNativeSum(src, dst, addr_len, protocol, length)));
 }
 
 // RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), in two halves so that one change

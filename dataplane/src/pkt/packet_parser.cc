@@ -1,5 +1,6 @@
 #include "pkt/packet_parser.h"
 
+#include <bit>
 #include <cstring>
 
 #include "pkt/checksum.h"
@@ -24,23 +25,25 @@ void drop(ParsedPacket& out, sipsteer_drop_reason reason) noexcept {
 }
 
 // UDP header checks shared by IPv4 and IPv6. `l4_length` is what the IP
-// header says the payload is (already checked against the frame).
-void parseUdp(const uint8_t* data, uint32_t l4, uint32_t l4_length, const ParseOptions& options,
-              ParsedPacket& out) noexcept {
-  if (l4_length < 8) return drop(out, SIPSTEER_DROP_TRUNCATED);
+// header says the payload is (already checked against the frame); the
+// pseudo-header's addresses are the 2 * `kAddrLen` bytes at `addrs` (source
+// then destination, adjacent in both IP headers). One instance per family:
+// the pseudo-header sum is two loads for IPv4 without a loop.
+template <size_t kAddrLen>
+void parseUdp(const uint8_t* data, uint32_t l4, uint32_t l4_length, const uint8_t* addrs,
+              const ParseOptions& options, ParsedPacket& out) noexcept {
+  if (l4_length < 8) return drop(out, SIPSTEER_DROP_TRUNCATED);  // before reading the header
   const uint8_t* udp = data + l4;
   const uint16_t udp_length = load16be(udp + 4);
   // UDP length must describe exactly the IP payload: a shorter one would let
   // trailing bytes ride along unverified, a longer one reads past the packet.
   if (udp_length != l4_length) return drop(out, SIPSTEER_DROP_UDP_BAD_LENGTH);
   const uint16_t check = load16be(udp + 6);
-  if (check == 0 && out.family == SIPSTEER_FAMILY_IPV6)
-    return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);  // mandatory in IPv6 (RFC 8200 8.1)
-  if (options.verify_l4_checksum && options.verify_udp_checksum && check != 0) {
-    const size_t alen = out.family == SIPSTEER_FAMILY_IPV4 ? 4 : 16;
-    const uint32_t pseudo = pseudoHeaderSum(out.src.bytes, out.dst.bytes, alen, kProtoUdp, udp_length);
-    if (checksumSum(udp, udp_length, pseudo) != 0xffff)
-      return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
+  if (check == 0) {
+    if (kAddrLen == 16) return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);  // mandatory in IPv6 (RFC 8200 8.1)
+  } else if (options.verify_l4_checksum && options.verify_udp_checksum) {
+    const uint64_t pseudo = pseudoHeaderNativeSum(addrs, addrs + kAddrLen, kAddrLen, kProtoUdp, udp_length);
+    if (!checksumValid(udp, udp_length, pseudo)) return drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
   }
   out.kind = PacketKind::kUdp;
   out.sport = load16be(udp);
@@ -63,9 +66,9 @@ void parseIcmp(const uint8_t* data, uint32_t l4, uint32_t l4_length, const Parse
     return;
   }
   if (options.verify_l4_checksum) {
-    const uint32_t pseudo =
-        v6 ? pseudoHeaderSum(out.src.bytes, out.dst.bytes, 16, kProtoIcmp6, l4_length) : 0;
-    if (checksumSum(icmp, l4_length, pseudo) != 0xffff) return drop(out, SIPSTEER_DROP_ICMP_MALFORMED);
+    const uint64_t pseudo =
+        v6 ? pseudoHeaderNativeSum(out.src.bytes, out.dst.bytes, 16, kProtoIcmp6, l4_length) : 0;
+    if (!checksumValid(icmp, l4_length, pseudo)) return drop(out, SIPSTEER_DROP_ICMP_MALFORMED);
   }
   out.payload_offset = static_cast<uint16_t>(l4 + 8);
   out.payload_length = static_cast<uint16_t>(l4_length - 8);
@@ -90,7 +93,7 @@ void parseIpv4(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
   const uint32_t total = load16be(ip + 2);
   // Ethernet may pad short frames, so the frame can be longer than the packet.
   if (total < ihl || total > length - l3) return drop(out, SIPSTEER_DROP_IP_BAD_LENGTH);
-  if (options.verify_ipv4_checksum && checksumSum(ip, ihl) != 0xffff)
+  if (options.verify_ipv4_checksum && !ipv4HeaderChecksumValid(ip, ihl))
     return drop(out, SIPSTEER_DROP_IP_BAD_CHECKSUM);
   out.family = SIPSTEER_FAMILY_IPV4;
   out.ip_proto = ip[9];
@@ -109,7 +112,7 @@ void parseIpv4(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
     // Options on SIP are source routes or timestamps nobody needs; not
     // forwarding them keeps the rewrite path fixed-offset.
     if (ihl != 20) return drop(out, SIPSTEER_DROP_IP_OPTIONS);
-    return parseUdp(data, l3 + ihl, total - ihl, options, out);
+    return parseUdp<4>(data, l3 + ihl, total - ihl, ip + 12, options, out);
   }
   if (out.ip_proto == kProtoIcmp) return parseIcmp(data, l3 + ihl, total - ihl, options, out);
   out.kind = PacketKind::kOther;
@@ -131,7 +134,7 @@ void parseIpv6(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
   out.l4_offset = static_cast<uint16_t>(l3 + 40);
   switch (out.ip_proto) {
     case kProtoUdp:
-      return parseUdp(data, l3 + 40, payload, options, out);
+      return parseUdp<16>(data, l3 + 40, payload, ip + 8, options, out);
     case kProtoIcmp6:
       return parseIcmp(data, l3 + 40, payload, options, out);
     case kProtoFragment6:
@@ -160,10 +163,85 @@ void parseIpv6(const uint8_t* data, uint32_t length, uint32_t l3, const ParseOpt
   }
 }
 
+// 2^64 = 1 (mod 0xffff): a carry out of a 64-bit one's-complement sum
+// comes back in at bit 0.
+inline uint64_t addEndAround(uint64_t a, uint64_t b) noexcept {
+  const uint64_t s = a + b;
+  return s + (s < a);
+}
+
+// The frame nearly every packet is: untagged Ethernet, IPv4 without options,
+// not a fragment, UDP with the length the IP header implies. Classifies it
+// with fixed offsets and a few combined compares (the general parser spends
+// half its instructions on the cases this one leaves out), or returns false
+// for anything else, including every malformed variant of it except a bad
+// UDP checksum (flagged here, with what the general parser would set), so
+// that the general parser gives those their drop reasons. Same results as
+// the general parser for every frame (ParserFastPathTest, fuzz target).
+inline bool parseUntaggedIpv4Udp(const uint8_t* data, uint32_t length, const ParseOptions& options,
+                                 ParsedPacket& out) noexcept {
+  constexpr uint32_t kL3 = 14, kL4 = kL3 + 20;
+  if (length < kL4 + 8) return false;
+  const uint8_t* ip = data + kL3;
+  const uint8_t* udp = data + kL4;
+  uint16_t type_raw, flags_raw;
+  std::memcpy(&type_raw, data + 12, 2);
+  std::memcpy(&flags_raw, ip + 6, 2);
+  // IPv4 (0x0800 read natively), version 4 with IHL 5, UDP, MF clear and
+  // offset zero (0x3fff read natively is 0xff3f).
+  static_assert(std::endian::native == std::endian::little, "native reads of network-order fields");
+  if (type_raw != 0x0008 || ip[0] != 0x45 || ip[9] != kProtoUdp || (flags_raw & 0xff3f) != 0) return false;
+  const uint32_t total = load16be(ip + 2);
+  const uint16_t udp_length = load16be(udp + 4);
+  // The general order of checks for what is left: the IP length fits the
+  // frame, the UDP length is the IP payload (which makes it at least 8).
+  if (total > length - kL3 || udp_length != total - 20 || udp_length < 8) return false;
+  if (options.verify_ipv4_checksum) {
+    uint64_t w0, w1;
+    uint32_t w2;
+    std::memcpy(&w0, ip, 8);
+    std::memcpy(&w1, ip + 8, 8);
+    std::memcpy(&w2, ip + 16, 4);
+    if (foldSum(addEndAround(addEndAround(w0, w1), w2)) != 0xffff) return false;
+  }
+  out = ParsedPacket{};
+  out.family = SIPSTEER_FAMILY_IPV4;
+  out.ip_proto = kProtoUdp;
+  out.ttl = ip[8];
+  out.l3_offset = kL3;
+  out.l4_offset = kL4;
+  out.l3_length = static_cast<uint16_t>(total);
+  std::memcpy(&out.src.v4, ip + 12, 4);
+  std::memcpy(&out.dst.v4, ip + 16, 4);
+  out.kind = PacketKind::kUdp;
+  out.sport = load16be(udp);
+  out.dport = load16be(udp + 2);
+  out.payload_offset = kL4 + 8;
+  out.payload_length = static_cast<uint16_t>(udp_length - 8);
+  // Verified last, with everything stored: only `out` stays live across the
+  // sum's call (no registers to save).
+  if ((udp[6] != 0 || udp[7] != 0) && options.verify_l4_checksum && options.verify_udp_checksum) {
+    // The pseudo-header natively: the addresses as 32-bit words, protocol
+    // and length as network-order values (times 256).
+    uint32_t src, dst;
+    std::memcpy(&src, ip + 12, 4);
+    std::memcpy(&dst, ip + 16, 4);
+    const uint64_t pseudo = uint64_t{src} + dst + ((uint64_t{kProtoUdp} + udp_length) << 8);
+    if (!checksumValid(udp, udp_length, pseudo)) {
+      // As the general parser leaves it: no ports, no payload.
+      out.sport = out.dport = out.payload_offset = out.payload_length = 0;
+      drop(out, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
-void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& options,
-                 ParsedPacket& out) noexcept {
+namespace detail {
+
+void parsePacketGeneral(const uint8_t* data, uint32_t length, const ParseOptions& options,
+                        ParsedPacket& out) noexcept {
   out = ParsedPacket{};
   if (length < 14) return drop(out, SIPSTEER_DROP_TRUNCATED);
   uint32_t offset = 12;
@@ -189,6 +267,13 @@ void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& optio
     default:
       out.kind = PacketKind::kOther;
   }
+}
+
+}  // namespace detail
+
+void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& options,
+                 ParsedPacket& out) noexcept {
+  if (!parseUntaggedIpv4Udp(data, length, options, out)) detail::parsePacketGeneral(data, length, options, out);
 }
 
 bool parseQuoted(const uint8_t* data, uint32_t length, uint8_t family, QuotedPacket& out) noexcept {

@@ -48,21 +48,32 @@ struct ParsedPacket {
   uint16_t payload_length = 0;
   uint16_t quoted_offset = 0;   // kIcmpError: first byte of the quoted IP header
   uint16_t quoted_length = 0;
-  union sipsteer_addr src {};   // network order, zero-padded for IPv4
-  union sipsteer_addr dst {};
+  // Network order, zero-padded for IPv4. Initialised through v6, the
+  // 16-byte member: `{}` zeroes only the first member (v4), and clang leaves
+  // the other 12 bytes as they were (found by the fuzz target comparing the
+  // fast path with the general parser).
+  union sipsteer_addr src {.v6 = {}};
+  union sipsteer_addr dst {.v6 = {}};
 };
 
 // Classifies `data[0, length)`.
 void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& options,
                  ParsedPacket& out) noexcept;
 
+namespace detail {
+// parsePacket without its fast path for untagged IPv4/UDP: the reference the
+// fast path is tested against (same results for every frame).
+void parsePacketGeneral(const uint8_t* data, uint32_t length, const ParseOptions& options,
+                        ParsedPacket& out) noexcept;
+}  // namespace detail
+
 // The 5-tuple an ICMP error quotes (quoted IP header + first 8 bytes of UDP),
 // plus the quoted UDP payload that survived truncation.
 struct QuotedPacket {
   uint8_t family = 0;
   uint8_t ip_proto = 0;
-  union sipsteer_addr src {};
-  union sipsteer_addr dst {};
+  union sipsteer_addr src {.v6 = {}};  // zero-padded for IPv4 (see ParsedPacket)
+  union sipsteer_addr dst {.v6 = {}};
   uint16_t sport = 0;  // host order
   uint16_t dport = 0;  // host order
   uint16_t payload_offset = 0;  // relative to the quoted IP header

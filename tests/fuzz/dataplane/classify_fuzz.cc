@@ -39,6 +39,22 @@ void steerLike(const uint8_t* data, size_t size, const ParsedPacket& p) {
   if (n > 0) turnAroundUdp(frame.data(), frame.size(), p, port, reply, n);
 }
 
+// parsePacket's fast path for untagged IPv4/UDP must agree with the general
+// parser on every field, for every input.
+void expectSameAsGeneral(const uint8_t* data, size_t size, const ParseOptions& options, const ParsedPacket& p) {
+  ParsedPacket g;
+  detail::parsePacketGeneral(data, static_cast<uint32_t>(size), options, g);
+  const bool same = p.kind == g.kind && p.drop_reason == g.drop_reason && p.family == g.family &&
+                    p.vlan_count == g.vlan_count && p.ip_proto == g.ip_proto && p.ttl == g.ttl &&
+                    p.icmp_type == g.icmp_type && p.icmp_code == g.icmp_code && p.l3_offset == g.l3_offset &&
+                    p.l4_offset == g.l4_offset && p.l3_length == g.l3_length && p.sport == g.sport &&
+                    p.dport == g.dport && p.payload_offset == g.payload_offset &&
+                    p.payload_length == g.payload_length && p.quoted_offset == g.quoted_offset &&
+                    p.quoted_length == g.quoted_length && std::memcmp(p.src.bytes, g.src.bytes, 16) == 0 &&
+                    std::memcmp(p.dst.bytes, g.dst.bytes, 16) == 0;
+  if (!same) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -50,6 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.verify_ipv4_checksum = options.verify_l4_checksum = offload != 1;
     options.verify_udp_checksum = offload != 2;
     parsePacket(data, static_cast<uint32_t>(size), options, p);
+    expectSameAsGeneral(data, size, options, p);
     switch (p.kind) {
       case PacketKind::kUdp:
         steerLike(data, size, p);
