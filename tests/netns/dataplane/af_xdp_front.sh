@@ -394,6 +394,14 @@ log "host exchange (IPv4, IPv6) during the IPv4 calls: $got_during; during the I
 [ "$mode" = nat ] && log "host's OPTIONS probes to the servers during the calls: $probed_during$probed6_during"
 log "client received $from_vip SIP datagrams from the VIP, $from_vip6 from the IPv6 VIP, $from_others from elsewhere; responses through DPDK ($mode): $responses + $responses6 (IPv6)"
 log "ARP/ND answered by sipsteer-dp: $nd_answered (the front passes ARP and ND to the kernel)"
+if [ "$mode" = dsr ]; then
+  # Known dataplane bug, logged rather than asserted until it is fixed: dsr
+  # responses never pass through sipsteer-dp, yet it arms the unanswered
+  # timer for every dsr request (docs/dataplane.md, "net_af_xdp with the XDP
+  # front"); the sum should be 0.
+  unanswered=$(awk '$1=="server" { for (i=3;i<NF;i++) if ($i=="unanswered_requests") n += $(i+1) } END { print n + 0 }' "$tmp/counters.txt")
+  log "dsr: unanswered_requests over all servers: $unanswered (no response ever passes here in dsr; should be 0)"
+fi
 # (sipp -aa notes each probe it answered as "Automatic response mode for an
 # unexpected ... OPTIONS": not a dialog's message.)
 unexpected=$(cat "$tmp"/uas*.errors 2>/dev/null | grep -i 'unexpected' | grep -vc 'Automatic response mode' || true)
