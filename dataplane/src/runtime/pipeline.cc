@@ -289,7 +289,9 @@ __attribute__((always_inline)) inline Pipeline::Verdict Pipeline::toServer(rte_m
     storeRelaxed(entry->last_seen, now);
     if (request && msg.method == sip::Method::kBye)
       storeRelaxed(entry->flags, static_cast<uint8_t>(loadRelaxed(entry->flags) | kFlowClosing));
-    if (expects_answer) {
+    // Only nat responses come back through us; a dsr server answers the
+    // client directly, so its requests are never "unanswered" here.
+    if (expects_answer && vip.mode == SIPSTEER_MODE_NAT) {
       const uint64_t pending = loadRelaxed(entry->pending_since);
       if (pending == 0) {
         storeRelaxed(entry->pending_since, now);

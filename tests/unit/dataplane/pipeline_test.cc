@@ -336,6 +336,18 @@ TEST_P(PipelineTest, UnansweredRequestsAreAPassiveSignal) {
   EXPECT_EQ(serverCounter(100 + static_cast<uint32_t>(n), SIPSTEER_SERVER_UNANSWERED), 1u);
 }
 
+// dsr servers answer clients directly, so the appliance never sees the
+// responses: waiting for them would call every healthy dsr server silent.
+TEST_P(PipelineTest, DsrRequestsAreNeverCountedUnanswered) {
+  start(SIPSTEER_MODE_DSR);
+  const int n = serverNumber(forward(request("direct")));
+  now_ += 2500;
+  forward(request("direct"));  // the same dialog's next request, past the window
+  now_ += 2500;
+  forward(request("direct"));
+  EXPECT_EQ(serverCounter(100 + static_cast<uint32_t>(n), SIPSTEER_SERVER_UNANSWERED), 0u);
+}
+
 TEST_P(PipelineTest, LargeInviteIsReassembledSteeredAndForwardedAsFragments) {
   start(SIPSTEER_MODE_NAT);
   SipRequestSpec r;
