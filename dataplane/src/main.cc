@@ -8,8 +8,12 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <net/if.h>
+
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -111,7 +115,24 @@ int main(int argc, char** argv) {
     slow_tx[i] = rte_ring_create(("dp_slow_tx" + std::to_string(i)).c_str(), 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
   rte_mempool* port_pools[kMaxPorts] = {};
   for (uint16_t i = 0; i < pipeline.port_count; ++i) port_pools[i] = (*pools)[i].pool;
-  Resolver resolver(engine->neighbours(), port_pools, pipeline, slow_tx, rte_get_tsc_hz());
+  // Next-hop MACs: from the kernel's neighbour table of the port's
+  // interface when the port shares it with the kernel (docs/dataplane.md,
+  // "Neighbours"), else by sipsteer-dp's own ARP/ND.
+  std::vector<PortNeighbourSource> sources(pipeline.port_count);
+  for (uint16_t i = 0; i < pipeline.port_count; ++i) {
+    const PortConfig& pc = config.ports[i];
+    sources[i].name = pc.name;
+    sources[i].iface = pc.iface;
+    if (pc.neighbours != NeighbourSource::kKernel) continue;
+    sources[i].kernel = true;
+    sources[i].ifindex = static_cast<int>(if_nametoindex(pc.iface.c_str()));
+    if (sources[i].ifindex == 0)
+      return fail("port " + pc.name + " (config line " + std::to_string(pc.line) + "): neighbours: kernel: no interface '" +
+                  pc.iface + "' in sipsteer-dp's network namespace: " + std::strerror(errno));
+    std::printf("sipsteer-dp: port %s: next-hop MACs from the kernel's neighbour table of %s (ifindex %d)\n",
+                pc.name.c_str(), pc.iface.c_str(), sources[i].ifindex);
+  }
+  Resolver resolver(engine->neighbours(), port_pools, pipeline, slow_tx, rte_get_tsc_hz(), std::move(sources));
   engine->setResolver([&resolver](const RuntimeTable& t) { resolver(t); });
 
   std::vector<std::unique_ptr<WorkerContext>> contexts;
