@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
   while (!g_stop.load()) server.runOnce(10);
 
   rte_eal_mp_wait_lcore();
+  std::printf("sipsteer-dp: resolver: %llu ARP requests/solicitations sent, %llu kernel neighbour table reads, "
+              "%llu kernel resolve requests (NTF_USE), %llu kernel errors\n",
+              static_cast<unsigned long long>(resolver.requestsSent()),
+              static_cast<unsigned long long>(resolver.kernelLookups()),
+              static_cast<unsigned long long>(resolver.kernelSolicits()),
+              static_cast<unsigned long long>(resolver.kernelErrors()));
   stopPorts(*ports);
   for (rte_ring* r : slow_tx) {
     if (r == nullptr) continue;

@@ -485,4 +485,11 @@ fi
 [ "$to_kernel" -gt 0 ] && [ "$no_xsk" = 0 ] || fail "front: passed=$to_kernel no_xsk=$no_xsk"
 [ "${passed:-0}" = 0 ] || fail "the front handed DPDK $passed frames that are not SIP"
 kill -0 "$dp_pid" || fail "sipsteer-dp died"
+if [ "$macs" = kernel ]; then
+  # Its resolver's totals, printed when it stops.
+  kill -TERM "$dp_pid"
+  for _ in $(seq 50); do kill -0 "$dp_pid" 2>/dev/null || break; sleep 0.1; done
+  log "$(grep -m1 'sipsteer-dp: resolver:' "$tmp/dp.log" || echo 'sipsteer-dp printed no resolver totals')"
+  ! grep -q 'kernel neighbours of' "$tmp/dp.log" || fail "kernel neighbour errors: $(grep 'kernel neighbours of' "$tmp/dp.log")"
+fi
 log "PASS"
