@@ -141,7 +141,10 @@ std::string neighbourStateName(uint16_t state) {
                 {NUD_NOARP, "noarp"},           {NUD_PERMANENT, "permanent"}};
   std::string out;
   for (const auto& n : kNames)
-    if (state & n.bit) out += (out.empty() ? "" : "|") + std::string(n.name);
+    if (state & n.bit) {
+      if (!out.empty()) out += '|';
+      out += n.name;
+    }
   return out.empty() ? "none" : out;
 }
 

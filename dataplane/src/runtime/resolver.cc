@@ -38,6 +38,23 @@ std::string neighbourKey(uint8_t family, const union sipsteer_addr& addr) {
 
 }  // namespace
 
+KernelNeighbourStep kernelNeighbourStep(const KernelNeighbour* entry, uint64_t now_tsc, uint64_t last_ask_tsc,
+                                        uint64_t stale_ticks) noexcept {
+  KernelNeighbourStep step;
+  if (entry != nullptr && entry->has_mac && usableNeighbourState(entry->state)) {
+    step.learn = true;
+    // Confirmed lately, or static: nothing to ask. A STALE entry has not
+    // been confirmed for a while (DPDK's traffic to it bypasses the
+    // kernel): ask the kernel to revalidate it, once per stale period.
+    step.ask = (entry->state & NUD_STALE) && now_tsc - last_ask_tsc >= stale_ticks;
+    return step;
+  }
+  // INCOMPLETE: the kernel is resolving it already. Absent, FAILED, NONE:
+  // ask, every round (the cadence of own ARP requests).
+  step.ask = entry == nullptr || !(entry->state & NUD_INCOMPLETE);
+  return step;
+}
+
 Resolver::Resolver(NeighbourCache& cache, rte_mempool* const* pools, const PipelineConfig& ports,
                    rte_ring* const* slow_tx, uint64_t tsc_hz, std::vector<PortNeighbourSource> sources)
     : cache_(cache),
@@ -94,7 +111,8 @@ void Resolver::resolveFromKernel(uint16_t port_index) {
     const union sipsteer_addr& addr = cache_.addr(slot);
     const auto it = by_addr.find(neighbourKey(family, addr));
     const KernelNeighbour* n = it == by_addr.end() ? nullptr : it->second;
-    if (n != nullptr && n->has_mac && usableNeighbourState(n->state)) {
+    const KernelNeighbourStep step = kernelNeighbourStep(n, now, kicked_[slot], stale_ticks_);
+    if (step.learn) {
       uint8_t known[6];
       const bool had = cache_.lookup(slot, known);
       cache_.learn(family, addr, n->mac, now);
@@ -102,13 +120,8 @@ void Resolver::resolveFromKernel(uint16_t port_index) {
         std::fprintf(stderr, "sipsteer-dp: port %s: %s is %s (kernel neighbour table of %s, %s)\n",
                      source.name.c_str(), addrText(family, addr).c_str(), macText(n->mac).c_str(),
                      source.iface.c_str(), neighbourStateName(n->state).c_str());
-      // Confirmed lately, or static: nothing to ask. A STALE entry has not
-      // been confirmed for a while (DPDK's traffic to it bypasses the
-      // kernel): ask the kernel to revalidate it, once per stale period.
-      if (!(n->state & NUD_STALE) || now - kicked_[slot] < stale_ticks_) continue;
-    } else if (n != nullptr && (n->state & NUD_INCOMPLETE)) {
-      continue;  // the kernel is resolving it already
     }
+    if (!step.ask) continue;
     kicked_[slot] = now;
     ++solicits_;
     if (auto ok = kernel_.use(source.ifindex, family, addr); !ok)

@@ -35,6 +35,15 @@ struct PortNeighbourSource {
   std::string iface;    // interface name, for logs
 };
 
+// What to do with one address of a kernel port this round, given its entry
+// in the kernel's table (nullptr: none) and when it was last asked for.
+struct KernelNeighbourStep {
+  bool learn = false;  // the entry's MAC goes into the cache
+  bool ask = false;    // RTM_NEWNEIGH NTF_USE: resolve it, or revalidate it
+};
+KernelNeighbourStep kernelNeighbourStep(const KernelNeighbour* entry, uint64_t now_tsc, uint64_t last_ask_tsc,
+                                        uint64_t stale_ticks) noexcept;
+
 class Resolver {
  public:
   // pools[i]: the mbuf pool of port index i (requests leave from its own
