@@ -13,8 +13,8 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -127,8 +127,9 @@ int main(int argc, char** argv) {
     sources[i].kernel = true;
     sources[i].ifindex = static_cast<int>(if_nametoindex(pc.iface.c_str()));
     if (sources[i].ifindex == 0)
-      return fail("port " + pc.name + " (config line " + std::to_string(pc.line) + "): neighbours: kernel: no interface '" +
-                  pc.iface + "' in sipsteer-dp's network namespace: " + std::strerror(errno));
+      return fail("port " + pc.name + " (config line " + std::to_string(pc.line) +
+                  "): neighbours: kernel: no interface '" + pc.iface + "' in sipsteer-dp's network namespace: " +
+                  std::strerror(errno));
     std::printf("sipsteer-dp: port %s: next-hop MACs from the kernel's neighbour table of %s (ifindex %d)\n",
                 pc.name.c_str(), pc.iface.c_str(), sources[i].ifindex);
   }
