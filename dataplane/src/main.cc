@@ -8,9 +8,13 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <net/if.h>
+
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -111,7 +115,25 @@ int main(int argc, char** argv) {
     slow_tx[i] = rte_ring_create(("dp_slow_tx" + std::to_string(i)).c_str(), 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
   rte_mempool* port_pools[kMaxPorts] = {};
   for (uint16_t i = 0; i < pipeline.port_count; ++i) port_pools[i] = (*pools)[i].pool;
-  Resolver resolver(engine->neighbours(), port_pools, pipeline, slow_tx, rte_get_tsc_hz());
+  // Next-hop MACs: from the kernel's neighbour table of the port's
+  // interface when the port shares it with the kernel (docs/dataplane.md,
+  // "Neighbours"), else by sipsteer-dp's own ARP/ND.
+  std::vector<PortNeighbourSource> sources(pipeline.port_count);
+  for (uint16_t i = 0; i < pipeline.port_count; ++i) {
+    const PortConfig& pc = config.ports[i];
+    sources[i].name = pc.name;
+    sources[i].iface = pc.iface;
+    if (pc.neighbours != NeighbourSource::kKernel) continue;
+    sources[i].kernel = true;
+    sources[i].ifindex = static_cast<int>(if_nametoindex(pc.iface.c_str()));
+    if (sources[i].ifindex == 0)
+      return fail("port " + pc.name + " (config line " + std::to_string(pc.line) +
+                  "): neighbours: kernel: no interface '" + pc.iface + "' in sipsteer-dp's network namespace: " +
+                  std::strerror(errno));
+    std::printf("sipsteer-dp: port %s: next-hop MACs from the kernel's neighbour table of %s (ifindex %d)\n",
+                pc.name.c_str(), pc.iface.c_str(), sources[i].ifindex);
+  }
+  Resolver resolver(engine->neighbours(), port_pools, pipeline, slow_tx, rte_get_tsc_hz(), std::move(sources));
   engine->setResolver([&resolver](const RuntimeTable& t) { resolver(t); });
 
   std::vector<std::unique_ptr<WorkerContext>> contexts;
@@ -153,6 +175,12 @@ int main(int argc, char** argv) {
   while (!g_stop.load()) server.runOnce(10);
 
   rte_eal_mp_wait_lcore();
+  std::printf("sipsteer-dp: resolver: %llu ARP requests/solicitations sent, %llu kernel neighbour table reads, "
+              "%llu kernel resolve requests (NTF_USE), %llu kernel errors\n",
+              static_cast<unsigned long long>(resolver.requestsSent()),
+              static_cast<unsigned long long>(resolver.kernelLookups()),
+              static_cast<unsigned long long>(resolver.kernelSolicits()),
+              static_cast<unsigned long long>(resolver.kernelErrors()));
   stopPorts(*ports);
   for (rte_ring* r : slow_tx) {
     if (r == nullptr) continue;

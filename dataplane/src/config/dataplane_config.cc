@@ -106,7 +106,7 @@ class Parser {
 
 bool parsePort(Parser& p, const YAML::Node& node, size_t index, PortConfig& port) {
   const std::string path = "ports[" + std::to_string(index) + "]";
-  if (!p.checkKeys(node, path, {"name", "device", "role", "ipv4", "ipv6", "gateway4", "gateway6"}))
+  if (!p.checkKeys(node, path, {"name", "device", "role", "ipv4", "ipv6", "gateway4", "gateway6", "neighbours"}))
     return false;
   port.line = node.Mark().line + 1;
   port.name = "port" + std::to_string(index);
@@ -119,6 +119,19 @@ bool parsePort(Parser& p, const YAML::Node& node, size_t index, PortConfig& port
     else if (r == "both") port.role = PortRoleConfig::kBoth;
     else return p.fail(role, path + ".role", "expected client, server or both");
   }
+  port.iface = deviceInterface(port.device);
+  port.neighbours = sharesInterfaceWithKernel(port.device) ? NeighbourSource::kKernel : NeighbourSource::kOwn;
+  if (const YAML::Node n = node["neighbours"]) {
+    const std::string v = n.IsScalar() ? n.Scalar() : "";
+    if (v == "kernel") port.neighbours = NeighbourSource::kKernel;
+    else if (v == "own") port.neighbours = NeighbourSource::kOwn;
+    else return p.fail(n, path + ".neighbours", "expected kernel or own");
+    // The kernel's table is per interface: a PCI port (or a vdev without
+    // iface=) has none the kernel resolves on.
+    if (port.neighbours == NeighbourSource::kKernel && port.iface.empty())
+      return p.fail(n, path + ".neighbours",
+                    "kernel needs a device with iface= (a kernel interface), '" + port.device + "' has none");
+  }
   return p.address(node, "ipv4", path, port.ipv4, SIPSTEER_FAMILY_IPV4, true) &&
          p.address(node, "ipv6", path, port.ipv6, SIPSTEER_FAMILY_IPV6, true) &&
          p.address(node, "gateway4", path, port.gateway4, SIPSTEER_FAMILY_IPV4, false) &&
@@ -126,6 +139,28 @@ bool parsePort(Parser& p, const YAML::Node& node, size_t index, PortConfig& port
 }
 
 }  // namespace
+
+std::string deviceInterface(const std::string& device) {
+  // vdev arguments: "name,key=value,key=value"; iface= never holds a comma.
+  size_t at = device.find(',');
+  while (at != std::string::npos) {
+    const size_t end = device.find(',', at + 1);
+    const std::string arg = device.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+    if (arg.rfind("iface=", 0) == 0) return arg.substr(6);
+    at = end;
+  }
+  return "";
+}
+
+bool sharesInterfaceWithKernel(const std::string& device) {
+  if (device.rfind("net_af_xdp", 0) != 0 || deviceInterface(device).empty()) return false;
+  size_t at = device.find(',');
+  while (at != std::string::npos) {
+    if (device.compare(at + 1, 9, "xdp_prog=") == 0) return true;
+    at = device.find(',', at + 1);
+  }
+  return false;
+}
 
 std::expected<DataplaneConfig, std::string> parseDataplaneConfig(const YAML::Node& section,
                                                                  const std::string& file) {

@@ -22,6 +22,22 @@ namespace sipsteer::dp {
 
 enum class PortRoleConfig : uint8_t { kClient = 1, kServer = 2, kBoth = 3 };
 
+// Where a port's next-hop MACs (servers, gateways) come from.
+//   kOwn:    sipsteer-dp's own ARP requests / neighbour solicitations; the
+//            workers learn the answers (the port owns its interface).
+//   kKernel: the kernel's neighbour table of the port's interface (iface=),
+//            which the kernel is asked to fill (NTF_USE). For a port that
+//            shares its interface with the kernel, where the answers go to
+//            the kernel, not to DPDK (net_af_xdp with the XDP front).
+enum class NeighbourSource : uint8_t { kOwn = 1, kKernel = 2 };
+
+// The `iface=` of a vdev device string ("net_af_xdp0,iface=eth1,..."); empty
+// when there is none (a PCI address, or a vdev without it).
+std::string deviceInterface(const std::string& device);
+// Whether `device` is net_af_xdp with the XDP front (xdp_prog=): the kernel
+// keeps the interface, and ARP/ND answers reach it, not DPDK.
+bool sharesInterfaceWithKernel(const std::string& device);
+
 struct AddressConfig {
   uint8_t family = 0;  // SIPSTEER_FAMILY_*
   union sipsteer_addr addr {};
@@ -36,6 +52,9 @@ struct PortConfig {
   std::optional<AddressConfig> ipv6;
   std::optional<AddressConfig> gateway4;  // next hop for everything off-link on this port
   std::optional<AddressConfig> gateway6;
+  // `neighbours: kernel|own`; default kernel when sharesInterfaceWithKernel(device).
+  NeighbourSource neighbours = NeighbourSource::kOwn;
+  std::string iface;  // deviceInterface(device): where kernel neighbours are looked up
   int line = 0;
 };
 

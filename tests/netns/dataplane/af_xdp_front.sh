@@ -36,7 +36,17 @@
 # side); dsr: the servers' direct replies go back through a router ns; nat:
 # the servers route the clients via the appliance's 198.18.2.254.
 #
-# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2] [dsr|nat]
+# Server MACs ("table", default): the table carries each server's MAC
+# (F_MAC_SET, sipsteer-table-feed mac=). "kernel": the table carries none,
+# as sipsteerd's does; the af_xdp port (neighbours: kernel, the default for
+# a port with xdp_prog=) takes them from the appliance kernel's neighbour
+# table of dpa/dps, asking the kernel to resolve them (NTF_USE). The story
+# then also checks that sipsteer-dp learned every server's MAC (IPv4 and
+# IPv6) from the kernel. NEIGHBOURS=own|kernel writes that key explicitly
+# (own: sipsteer-dp's own ARP/ND, whose answers go to the kernel: every
+# request drops no_neighbour; docs/dataplane.md, "Neighbours").
+#
+# Usage: af_xdp_front.sh <sipsteer-dp> <sipsteer-table-feed> <xdp_front.bpf.o> [1|2] [dsr|nat] [table|kernel]
 set -euo pipefail
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
@@ -53,6 +63,10 @@ front_obj=$3
 arms=${4:-1}
 mode=${5:-dsr}
 case "$mode" in dsr|nat) ;; *) echo "mode must be dsr or nat, not $mode"; exit 2 ;; esac
+macs=${6:-table}
+case "$macs" in table|kernel) ;; *) echo "server MACs come from table or kernel, not $macs"; exit 2 ;; esac
+neighbours_key=${NEIGHBOURS:+, neighbours: $NEIGHBOURS}
+case "${NEIGHBOURS:-}" in ''|own|kernel) ;; *) echo "NEIGHBOURS must be own or kernel"; exit 2 ;; esac
 command -v sipp >/dev/null || { echo "sipp missing"; exit 1; }
 command -v bpftool >/dev/null || { echo "bpftool missing"; exit 1; }
 command -v tcpdump >/dev/null || { echo "tcpdump missing"; exit 1; }
@@ -157,13 +171,13 @@ dataplane:
   control_socket: $tmp/dp.sock
   ports:
 $(if [ "$arms" = 2 ]; then cat <<PORTS
-    - {name: clients, role: client, ipv4: 198.18.1.254/24, ipv6: "fd00:5eed:1::fe/64",
+    - {name: clients, role: client, ipv4: 198.18.1.254/24, ipv6: "fd00:5eed:1::fe/64"$neighbours_key,
        device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
-    - {name: servers, role: server, ipv4: 198.18.2.254/24, ipv6: "fd00:5eed:2::fe/64",
+    - {name: servers, role: server, ipv4: 198.18.2.254/24, ipv6: "fd00:5eed:2::fe/64"$neighbours_key,
        device: "net_af_xdp1,iface=dps,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
 PORTS
 else cat <<PORT
-    - {name: lan, role: both, ipv4: 198.18.1.254/24, ipv6: "fd00:5eed:1::fe/64",
+    - {name: lan, role: both, ipv4: 198.18.1.254/24, ipv6: "fd00:5eed:1::fe/64"$neighbours_key,
        device: "net_af_xdp0,iface=dpa,start_queue=0,queue_count=1,busy_budget=0,xdp_prog=$front_obj"}
 PORT
 fi)
@@ -217,15 +231,17 @@ print(f"front_servers: {len(entries)} entries, {nat} naming a VIP (nat replies t
   fail "bpftool could not dump $servers_map"
 log "$(cat "$tmp/front_maps.txt")"
 mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
-# The servers' MACs come with the table (F_MAC_SET): behind the front the
-# servers' ARP replies and neighbour advertisements reach the kernel, never
-# sipsteer-dp's resolver (docs/dataplane.md, "net_af_xdp with the XDP front").
+# table: the servers' MACs come with the table (F_MAC_SET). kernel: none;
+# sipsteer-dp reads them from the kernel's neighbour table (behind the front
+# the servers' ARP replies and neighbour advertisements reach the kernel,
+# never sipsteer-dp's own resolver; docs/dataplane.md, "Neighbours").
+table_mac() { [ "$macs" = table ] && echo ",mac=$(mac "$1" "$2")" || true; }
 feed --vip 198.18.0.10:5060 --mode $mode \
-  --server "$srv_net.11:5060,weight=1,id=1,mac=$(mac $srv1 s1)" \
-  --server "$srv_net.12:5060,weight=1,id=2,mac=$(mac $srv2 s2)" \
+  --server "$srv_net.11:5060,weight=1,id=1$(table_mac $srv1 s1)" \
+  --server "$srv_net.12:5060,weight=1,id=2$(table_mac $srv2 s2)" \
   --vip "[fd00:5eed::10]:5060" \
-  --server "[$srv_net6::11]:5060,weight=1,id=11,mac=$(mac $srv1 s1)" \
-  --server "[$srv_net6::12]:5060,weight=1,id=12,mac=$(mac $srv2 s2)" >"$tmp/feed.log" ||
+  --server "[$srv_net6::11]:5060,weight=1,id=11$(table_mac $srv1 s1)" \
+  --server "[$srv_net6::12]:5060,weight=1,id=12$(table_mac $srv2 s2)" >"$tmp/feed.log" ||
   fail "table refused: $(cat "$tmp/feed.log")"
 log "$(cat "$tmp/feed.log")"
 
@@ -394,6 +410,24 @@ log "host exchange (IPv4, IPv6) during the IPv4 calls: $got_during; during the I
 [ "$mode" = nat ] && log "host's OPTIONS probes to the servers during the calls: $probed_during$probed6_during"
 log "client received $from_vip SIP datagrams from the VIP, $from_vip6 from the IPv6 VIP, $from_others from elsewhere; responses through DPDK ($mode): $responses + $responses6 (IPv6)"
 log "ARP/ND answered by sipsteer-dp: $nd_answered (the front passes ARP and ND to the kernel)"
+if [ "$macs" = kernel ]; then
+  # Where each server's MAC came from: sipsteer-dp logs every MAC it takes
+  # from the kernel's table; the appliance kernel's own entries beside it.
+  srv_if=$([ "$arms" = 2 ] && echo dps || echo dpa)
+  learned_all=1
+  for i in 1 2; do
+    ns=$(eval echo \$srv$i)
+    want=$(mac $ns s$i)
+    for a in $srv_net.1$i $srv_net6::1$i; do
+      line=$(grep -m1 -F ": $a is " "$tmp/dp.log" || true)
+      kernel_entry=$(in_app ip neigh show $a dev $srv_if | head -n 1)
+      log "server $a ($want): sipsteer-dp: ${line#sipsteer-dp: }; kernel: ${kernel_entry:-none}"
+      case "$line" in *" $a is $want (kernel neighbour table of $srv_if,"*) ;; *) learned_all=0 ;; esac
+    done
+  done
+  no_neighbour=$(awk '$1=="drop" { for (i=2;i<NF;i++) if ($i=="no_neighbour") print $(i+1) }' "$tmp/counters.txt")
+  log "requests dropped no_neighbour: ${no_neighbour:-0} (neighbours: ${NEIGHBOURS:-default})"
+fi
 if [ "$mode" = dsr ]; then
   # Known dataplane bug, logged rather than asserted until it is fixed: dsr
   # responses never pass through sipsteer-dp, yet it arms the unanswered
@@ -418,6 +452,8 @@ to_kernel=$(front_counter 0); to_dpdk=$(front_counter 1); no_xsk=$(front_counter
 log "XDP front: redirected_sip=$to_dpdk passed=$to_kernel no_xsk=$no_xsk"
 
 [ "$ok" = "$calls" ] && [ "$failed" = 0 ] || fail "$failed of $calls calls failed"
+[ "$macs" = table ] || [ "$learned_all" = 1 ] ||
+  fail "sipsteer-dp did not learn every server's MAC from the kernel's neighbour table"
 [ "$ok6" = "$calls6" ] && [ "$failed6" = 0 ] || fail "IPv6: $failed6 of $calls6 calls failed"
 [ "${d1:-0}" -gt 0 ] && [ "${d2:-0}" -gt 0 ] || fail "dialogs did not reach both servers"
 [ "$((d1 + d2))" -ge "$calls" ] || fail "dataplane counted $((d1 + d2)) dialogs for $calls calls"
@@ -449,4 +485,11 @@ fi
 [ "$to_kernel" -gt 0 ] && [ "$no_xsk" = 0 ] || fail "front: passed=$to_kernel no_xsk=$no_xsk"
 [ "${passed:-0}" = 0 ] || fail "the front handed DPDK $passed frames that are not SIP"
 kill -0 "$dp_pid" || fail "sipsteer-dp died"
+if [ "$macs" = kernel ]; then
+  # Its resolver's totals, printed when it stops.
+  kill -TERM "$dp_pid"
+  for _ in $(seq 50); do kill -0 "$dp_pid" 2>/dev/null || break; sleep 0.1; done
+  log "$(grep -m1 'sipsteer-dp: resolver:' "$tmp/dp.log" || echo 'sipsteer-dp printed no resolver totals')"
+  ! grep -q 'kernel neighbours of' "$tmp/dp.log" || fail "kernel neighbour errors: $(grep 'kernel neighbours of' "$tmp/dp.log")"
+fi
 log "PASS"

@@ -94,5 +94,57 @@ TEST(DataplaneConfigTest, ErrorsNameFileLineAndKey) {
   EXPECT_NE(c.error().find("after_bye_s"), std::string::npos);
 }
 
+TEST(DataplaneConfigTest, NeighbourSourceDefaultsFollowTheDevice) {
+  const auto c = parse(R"(
+dataplane:
+  ports:
+    - {name: front, role: client, device: "net_af_xdp0,iface=eth1,start_queue=0,xdp_prog=/x/xdp_front.bpf.o"}
+    - {name: plain, role: server, device: "net_af_xdp1,iface=eth2,start_queue=0"}
+)");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  // Behind the front the kernel gets the ARP/ND answers: its table is the source.
+  EXPECT_EQ(c->ports[0].neighbours, NeighbourSource::kKernel);
+  EXPECT_EQ(c->ports[0].iface, "eth1");
+  // An af_xdp port without the front owns its interface's traffic.
+  EXPECT_EQ(c->ports[1].neighbours, NeighbourSource::kOwn);
+  EXPECT_EQ(c->ports[1].iface, "eth2");
+}
+
+TEST(DataplaneConfigTest, NeighbourSourceExplicit) {
+  const auto c = parse(R"(
+dataplane:
+  ports:
+    - {name: front, role: client, neighbours: own,
+       device: "net_af_xdp0,iface=eth1,xdp_prog=/x/xdp_front.bpf.o"}
+    - {name: tap, role: server, neighbours: kernel, device: "net_af_packet0,iface=veth-s"}
+)");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->ports[0].neighbours, NeighbourSource::kOwn);
+  EXPECT_EQ(c->ports[1].neighbours, NeighbourSource::kKernel);
+  EXPECT_EQ(c->ports[1].iface, "veth-s");
+}
+
+TEST(DataplaneConfigTest, NeighbourSourceErrorsNameFileLineAndKey) {
+  auto c = parse("dataplane:\n  ports:\n    - device: net_af_xdp0,iface=eth1\n      neighbours: arp\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error(), "test.yaml:4: dataplane.ports[0].neighbours: expected kernel or own");
+  c = parse("dataplane:\n  ports:\n    - device: 0000:01:00.0\n      neighbours: kernel\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error(),
+            "test.yaml:4: dataplane.ports[0].neighbours: kernel needs a device with iface= (a kernel interface), "
+            "'0000:01:00.0' has none");
+}
+
+TEST(DataplaneConfigTest, DeviceInterface) {
+  EXPECT_EQ(deviceInterface("net_af_xdp0,iface=eth1,start_queue=0"), "eth1");
+  EXPECT_EQ(deviceInterface("net_af_packet0,qpairs=2,iface=veth-x"), "veth-x");
+  EXPECT_EQ(deviceInterface("0000:01:00.0"), "");
+  EXPECT_EQ(deviceInterface("net_af_xdp0,xiface=eth1"), "");
+  EXPECT_TRUE(sharesInterfaceWithKernel("net_af_xdp0,iface=eth1,xdp_prog=/a.o"));
+  EXPECT_FALSE(sharesInterfaceWithKernel("net_af_xdp0,iface=eth1"));
+  EXPECT_FALSE(sharesInterfaceWithKernel("net_af_packet0,iface=eth1,xdp_prog=/a.o"));
+  EXPECT_FALSE(sharesInterfaceWithKernel("net_af_xdp0,xdp_prog=/a.o"));
+}
+
 }  // namespace
 }  // namespace sipsteer::dp
