@@ -51,47 +51,44 @@ std::expected<void, std::string> KernelNeighbours::send(const uint8_t* message, 
   return {};
 }
 
-std::expected<std::vector<KernelNeighbour>, std::string> KernelNeighbours::dump(int ifindex) {
+std::expected<void, std::string> KernelNeighbours::exchange(const uint8_t* message, size_t length, uint32_t seq,
+                                                            const char* what, int max_reads, const char* unanswered,
+                                                            std::vector<KernelNeighbour>& out) {
   if (auto ok = open(); !ok) return std::unexpected(ok.error());
-  uint8_t message[kNeighbourRequestMax];
-  const uint32_t seq = ++seq_;
-  if (auto ok = send(message, buildNeighbourDump(message, seq, ifindex), "RTM_GETNEIGH dump"); !ok)
-    return fail(ok.error());
-  std::vector<KernelNeighbour> out;
-  for (int reads = 0; reads < kMaxReads; ++reads) {
+  if (auto ok = send(message, length, what); !ok) return fail(ok.error());
+  for (int reads = 0; reads < max_reads; ++reads) {
     const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail(errnoText("RTM_GETNEIGH dump: recv", errno));
+      return fail(errnoText((std::string(what) + ": recv").c_str(), errno));
     }
     const NetlinkBatch batch = parseNeighbourReplies(buffer_.data(), static_cast<size_t>(n), seq, out);
-    if (batch.malformed) return fail("RTM_GETNEIGH dump: malformed reply");
-    if (batch.error != 0) return fail(errnoText("RTM_GETNEIGH dump", batch.error));
-    if (batch.done) return out;
+    if (batch.malformed) return fail(std::string(what) + ": malformed reply");
+    if (batch.error != 0) return fail(errnoText(what, batch.error));
+    if (batch.done) return {};
   }
-  return fail("RTM_GETNEIGH dump: no end after " + std::to_string(kMaxReads) + " reads");
+  return fail(std::string(what) + ": " + unanswered);
+}
+
+std::expected<std::vector<KernelNeighbour>, std::string> KernelNeighbours::dump(int ifindex) {
+  uint8_t message[kNeighbourRequestMax];
+  const uint32_t seq = ++seq_;
+  std::vector<KernelNeighbour> out;
+  const std::string unanswered = "no end after " + std::to_string(kMaxReads) + " reads";
+  if (auto ok = exchange(message, buildNeighbourDump(message, seq, ifindex), seq, "RTM_GETNEIGH dump", kMaxReads,
+                         unanswered.c_str(), out);
+      !ok)
+    return std::unexpected(ok.error());
+  return out;
 }
 
 std::expected<void, std::string> KernelNeighbours::use(int ifindex, uint8_t family,
                                                        const union sipsteer_addr& addr) {
-  if (auto ok = open(); !ok) return std::unexpected(ok.error());
   uint8_t message[kNeighbourRequestMax];
   const uint32_t seq = ++seq_;
-  if (auto ok = send(message, buildNeighbourUse(message, seq, ifindex, family, addr), "RTM_NEWNEIGH NTF_USE"); !ok)
-    return fail(ok.error());
   std::vector<KernelNeighbour> ignored;
-  for (int reads = 0; reads < 4; ++reads) {
-    const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(errnoText("RTM_NEWNEIGH NTF_USE: recv", errno));
-    }
-    const NetlinkBatch batch = parseNeighbourReplies(buffer_.data(), static_cast<size_t>(n), seq, ignored);
-    if (batch.malformed) return fail("RTM_NEWNEIGH NTF_USE: malformed reply");
-    if (batch.error != 0) return fail(errnoText("RTM_NEWNEIGH NTF_USE", batch.error));
-    if (batch.done) return {};
-  }
-  return fail("RTM_NEWNEIGH NTF_USE: no acknowledgement");
+  return exchange(message, buildNeighbourUse(message, seq, ifindex, family, addr), seq, "RTM_NEWNEIGH NTF_USE", 4,
+                  "no acknowledgement", ignored);
 }
 
 }  // namespace sipsteer::dp

@@ -33,6 +33,11 @@ class KernelNeighbours {
  private:
   std::unexpected<std::string> fail(std::string why);
   std::expected<void, std::string> send(const uint8_t* message, size_t length, const char* what);
+  // Sends `message` (sequence `seq`) and reads replies until the kernel's
+  // done/ack, at most `max_reads` times; entries found go to `out`. Errors
+  // start with `what`; `unanswered` says what was missing at the end.
+  std::expected<void, std::string> exchange(const uint8_t* message, size_t length, uint32_t seq, const char* what,
+                                            int max_reads, const char* unanswered, std::vector<KernelNeighbour>& out);
   int fd_ = -1;
   uint32_t seq_ = 0;
   std::vector<uint8_t> buffer_ = std::vector<uint8_t>(32768);
