@@ -306,17 +306,15 @@ inline uint32_t pseudoHeaderSum(const uint8_t* src, const uint8_t* dst, size_t a
   return swap16(foldSum(pseudoHeaderNativeSum(src, dst, addr_len, protocol, length)));
 }
 
-// RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), in two halves so that one change
-// can update several checksums (NAT: the address is in the IPv4 header's and
-// in the UDP checksum). replacementSum: the "~m + m'" of `n` (even) bytes
-// changing from `before` to `after`; sums of several changes add up.
+// RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), in two halves so that the sums
+// of several changes can be added before one application. replacementSum:
+// the "~m + m'" of `n` (even) bytes changing from `before` to `after`. (NAT
+// adds sums the table precomputed instead: addressSum in rewrite.h, applied
+// with applySmallReplacement.)
 inline uint64_t replacementSum(const uint8_t* before, const uint8_t* after, size_t n) noexcept {
   uint64_t sum = 0;
   for (size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint16_t>(~load16be(before + i)) + load16be(after + i);
   return sum;
-}
-inline uint64_t replacementSum16(uint16_t before, uint16_t after) noexcept {
-  return static_cast<uint16_t>(~before) + uint64_t{after};
 }
 // The checksum `check` after the changes summed in `sum`.
 inline uint16_t applyReplacement(uint16_t check, uint64_t sum) noexcept {
