@@ -16,7 +16,7 @@ for ((round = 1; round <= rounds; ++round)); do
   for binary in "$old" "$new"; do
     label=$([[ $binary == "$old" ]] && echo old || echo new)
     "$binary" --benchmark_filter="$filter" 2>/dev/null |
-      sed -nE "s/^(BM_[^ ]+) .*ns_per_pkt=([0-9.]+).*/\1 $label \2/p"
+      sed -nE "s/^(BM_[^ ]+) .* ns_per_pkt=([0-9.]+).*/\1 $label \2/p"
   done
 done | sort -k1,1 -k2,2r -k3,3n |
   awk '!seen[$1 FS $2]++ { best[$1] = best[$1] sprintf("  %s %8.1f", $2, $3) }
