@@ -9,45 +9,6 @@ namespace {
 
 constexpr uint8_t kBroadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-// Checksum update of a one-byte TTL decrement: the word TTL:protocol loses
-// 0x100 (TTL >= 2, no borrow), so ~m + m' = 0xffff - m + m - 0x100 = 0xfeff.
-constexpr uint32_t kTtlDecrementSum = 0xfeff;
-
-// Replaces the address at `addr_offset` in the IP header and the UDP port at
-// `port_offset`, and decrements the TTL / hop limit (false, frame untouched,
-// when it expires). The address change enters both the IPv4 header checksum
-// and the UDP checksum as ~old + new of the two precomputed address sums.
-// One instance per family, so that the address length is a constant.
-template <bool kV4>
-bool natRewriteFamily(uint8_t* frame, const ParsedPacket& p, const NatAddress& to, uint16_t from_sum,
-                      size_t addr_offset, size_t port_offset) noexcept {
-  constexpr size_t kAddrLen = kV4 ? 4 : 16;
-  uint8_t* ip = frame + p.l3_offset;
-  uint8_t* udp = frame + p.l4_offset;
-  uint8_t& ttl = kV4 ? ip[8] : ip[7];
-  if (ttl <= 1) return false;
-  --ttl;  // IPv6: not covered by any checksum
-  std::memcpy(ip + addr_offset, to.addr.bytes, kAddrLen);
-  const uint32_t address_sum = static_cast<uint16_t>(~from_sum) + uint32_t{to.sum};
-  if constexpr (kV4) store16be(ip + 10, applySmallReplacement(load16be(ip + 10), address_sum + kTtlDecrementSum));
-  const uint16_t old_port = load16be(udp + port_offset);
-  store16be(udp + port_offset, to.port);
-  const uint16_t check = load16be(udp + 6);
-  if (check != 0) {  // IPv4 "no checksum" stays so
-    const uint16_t updated =
-        applySmallReplacement(check, address_sum + static_cast<uint16_t>(~old_port) + uint32_t{to.port});
-    store16be(udp + 6, updated == 0 ? 0xffff : updated);
-  }
-  return true;
-}
-
-bool natRewrite(uint8_t* frame, const ParsedPacket& p, const NatAddress& to, uint16_t from_sum,
-                size_t addr_offset_v4, size_t addr_offset_v6, size_t port_offset) noexcept {
-  return p.family == SIPSTEER_FAMILY_IPV4
-             ? natRewriteFamily<true>(frame, p, to, from_sum, addr_offset_v4, port_offset)
-             : natRewriteFamily<false>(frame, p, to, from_sum, addr_offset_v6, port_offset);
-}
-
 }  // namespace
 
 uint16_t addressSum(uint8_t family, const union sipsteer_addr& addr) noexcept {
@@ -57,14 +18,6 @@ uint16_t addressSum(uint8_t family, const union sipsteer_addr& addr) noexcept {
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(sum);
-}
-
-bool natDestination(uint8_t* frame, const ParsedPacket& p, const NatAddress& to, uint16_t dst_sum) noexcept {
-  return natRewrite(frame, p, to, dst_sum, 16, 24, 2);
-}
-
-bool natSource(uint8_t* frame, const ParsedPacket& p, const NatAddress& to, uint16_t src_sum) noexcept {
-  return natRewrite(frame, p, to, src_sum, 12, 8, 0);
 }
 
 size_t turnAroundUdp(uint8_t* frame, size_t capacity, const ParsedPacket& p, uint16_t dport,

@@ -42,14 +42,10 @@ Pipeline::Pipeline(const PipelineConfig& config, const PipelineShared& shared, W
 
 Pipeline::~Pipeline() = default;
 
-bool Pipeline::enqueue(uint16_t port, rte_mbuf* m) noexcept {
-  if (tx_->count[port] == kTxRoom) {
-    bump(counters_->drops[SIPSTEER_DROP_TX_FULL]);
-    rte_pktmbuf_free(m);
-    return false;
-  }
-  tx_->pkts[port][tx_->count[port]++] = m;
-  return true;
+bool Pipeline::txFull(rte_mbuf* m) noexcept {
+  bump(counters_->drops[SIPSTEER_DROP_TX_FULL]);
+  rte_pktmbuf_free(m);
+  return false;
 }
 
 void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& tx, uint64_t now) noexcept {
@@ -208,7 +204,7 @@ __attribute__((always_inline)) inline Pipeline::Verdict Pipeline::handleUdp(rte_
   return fromServer(frame, p, ctx, *table, now);
 }
 
-bool Pipeline::serverMac(const RuntimeTable& table, const RtServer& s, uint8_t mac[6]) const noexcept {
+__attribute__((always_inline)) inline bool Pipeline::serverMac(const RuntimeTable& table, const RtServer& s, uint8_t mac[6]) const noexcept {
   (void)table;
   if (s.flags & SIPSTEER_SERVER_F_MAC_SET) {
     std::memcpy(mac, s.mac, 6);

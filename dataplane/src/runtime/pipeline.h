@@ -111,7 +111,14 @@ class Pipeline {
                    int vip, uint64_t hash) noexcept;
   Verdict handleFragment(rte_mbuf* m, const ParsedPacket& p, uint16_t rx_port, const RuntimeTable* table,
                          uint64_t now) noexcept;
-  bool enqueue(uint16_t port, rte_mbuf* m) noexcept;
+  // Inline: it runs for every forwarded packet; the full-queue case is not.
+  bool enqueue(uint16_t port, rte_mbuf* m) noexcept {
+    if (tx_->count[port] == kTxRoom) [[unlikely]]
+      return txFull(m);
+    tx_->pkts[port][tx_->count[port]++] = m;
+    return true;
+  }
+  bool txFull(rte_mbuf* m) noexcept;
   Verdict handleIcmp(uint8_t* frame, const ParsedPacket& p, const RuntimeTable* table,
                      uint64_t now) noexcept;
   Verdict handleArp(uint8_t* frame, const ParsedPacket& p, uint16_t rx_port,

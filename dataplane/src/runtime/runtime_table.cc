@@ -119,16 +119,6 @@ std::unique_ptr<RuntimeTable> RuntimeTable::build(std::span<const uint8_t> blob,
   return t;
 }
 
-int RuntimeTable::findVip(uint8_t family, const union sipsteer_addr& addr, uint16_t port) const noexcept {
-  // A deployment has a handful of VIPs (format limit 64): a linear scan over
-  // one or two cache lines beats hashing.
-  for (size_t i = 0; i < vips_.size(); ++i) {
-    const RtVip& v = vips_[i];
-    if (v.port == port && v.family == family && sameAddr(v.addr, addr)) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 int RuntimeTable::findServer(uint8_t family, const union sipsteer_addr& addr, uint16_t port) const noexcept {
   if (servers_.empty()) return -1;
   for (uint32_t i = addrHash(family, addr, port) & mask_;; i = (i + 1) & mask_) {
@@ -146,15 +136,6 @@ int RuntimeTable::findServerAddr(uint8_t family, const union sipsteer_addr& addr
     if (index == kNoIndex) return -1;
     const RtServer& s = servers_[index];
     if (s.family == family && sameAddr(s.addr, addr)) return index;
-  }
-}
-
-int RuntimeTable::serverById(uint32_t server_id) const noexcept {
-  if (servers_.empty()) return -1;
-  for (uint32_t i = idHash(server_id) & mask_;; i = (i + 1) & mask_) {
-    const uint16_t index = by_id_[i];
-    if (index == kNoIndex) return -1;
-    if (servers_[index].server_id == server_id) return index;
   }
 }
 
