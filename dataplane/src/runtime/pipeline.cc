@@ -63,6 +63,7 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
   int32_t positions[kMaxBurst];
   uint16_t owner[kMaxBurst];
   uint16_t lookups = 0;
+  uint64_t rx_bytes = 0;  // the port's RX counters take one store per burst
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) {
       // The checksum and the scanner read most of the next frame: ask for
@@ -73,14 +74,15 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
       prefetchLines<8>(next);
       if (rte_pktmbuf_data_len(pkts[i + 1]) > 512) prefetchLines<8>(next + 512);
     }
-    bump(port_counters[SIPSTEER_PORT_RX_PACKETS]);
-    bump(port_counters[SIPSTEER_PORT_RX_BYTES], rte_pktmbuf_pkt_len(pkts[i]));
+    rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
     stage(pkts[i], staged_[i], table);
     if (staged_[i].steer && staged_[i].sip.drop == 0) {
       keys[lookups] = staged_[i].sip.hash;
       owner[lookups++] = i;
     }
   }
+  bump(port_counters[SIPSTEER_PORT_RX_PACKETS], n);
+  bump(port_counters[SIPSTEER_PORT_RX_BYTES], rx_bytes);
   if (lookups != 0) {
     shared_.flows->lookupBulk(keys, lookups, positions);
     for (uint16_t k = 0; k < lookups; ++k) staged_[owner[k]].sip.position = positions[k];
