@@ -163,8 +163,9 @@ __attribute__((target(SIPSTEER_AVX512_TARGET), always_inline)) inline __m512i pa
 // at p + n nor for its lane swap: the tail starts at an even distance from
 // p, pairs its bytes the same way as the blocks before it, and an odd last
 // byte loads as the low byte of a word whose high byte is zero, which is
-// the RFC 1071 zero-padded word natively. Short sums need no fallback
-// either: below 64 bytes the tail is all there is.
+// the RFC 1071 zero-padded word natively. Correct for any n (below 64
+// bytes the tail is all there is), though nativeSumWith sends sums below 32
+// bytes to the baseline loop.
 //
 // Bounds as sumWordsAvx2: the biased total is at most 32768 per word in
 // magnitude, exact in the 32-bit horizontal sum up to 128 KiB.
@@ -343,8 +344,11 @@ inline const SumPath kBestSumPath = bestSumPath();
 // sumPathAvailable says this CPU has).
 inline uint64_t nativeSumWith(SumPath path, const uint8_t* p, size_t n, uint64_t initial = 0) noexcept {
 #if defined(SIPSTEER_CHECKSUM_AVX2)
-  if (path == SumPath::kAvx512) return detail::sumWordsAvx512(p, n, initial);
-  if (path == SumPath::kAvx2 && n >= 32) return detail::sumWordsAvx2(p, n, initial);
+  // Below 32 bytes the baseline's scalar steps are quicker than either
+  // vector loop's fixed cost (the horizontal sum): 3.1 against 4.7 ns for
+  // 20 bytes with AVX-512 (bench_dataplane_parse_checksum).
+  if (n >= 32 && path == SumPath::kAvx512) return detail::sumWordsAvx512(p, n, initial);
+  if (n >= 32 && path == SumPath::kAvx2) return detail::sumWordsAvx2(p, n, initial);
 #else
   (void)path;
 #endif
