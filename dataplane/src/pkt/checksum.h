@@ -171,12 +171,15 @@ __attribute__((target(SIPSTEER_AVX512_TARGET), always_inline)) inline __m512i pa
 // magnitude, exact in the 32-bit horizontal sum up to 128 KiB.
 __attribute__((target(SIPSTEER_AVX512_TARGET))) inline uint64_t sumWordsAvx512(
     const uint8_t* p, size_t n, uint64_t initial) noexcept {
-  // Broadcast from registers the compiler cannot see into: as constants,
-  // GCC rebuilds them from immediates (two instructions each) before every
-  // use (as in sumWordsAvx2).
-  int bias = static_cast<int>(0x80008000u), ones = 0x00010001;
-  __asm__("" : "+r"(bias), "+r"(ones));
-  const Avx512PairConstants c{_mm512_set1_epi32(bias), _mm512_set1_epi32(ones)};
+  // sumWordsAvx2's constants, each broadcast from memory in one
+  // instruction, through a pointer the compiler cannot see into (as
+  // constants, GCC rebuilds them from immediates before every use). The
+  // zero-masking form keeps all lanes: see the horizontal sum below.
+  const uint16_t(*constants)[16] = kPairConstants;
+  __asm__("" : "+r"(constants));
+  const Avx512PairConstants c{
+      _mm512_maskz_broadcast_i64x4(0xff, _mm256_load_si256(reinterpret_cast<const __m256i*>(constants[0]))),
+      _mm512_maskz_broadcast_i64x4(0xff, _mm256_load_si256(reinterpret_cast<const __m256i*>(constants[1])))};
   __m512i acc = _mm512_setzero_si512();
   // 256 bytes per turn, in two independent chains: the loop's own count,
   // branch and pointer step are then a small share.
