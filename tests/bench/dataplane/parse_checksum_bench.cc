@@ -1,7 +1,7 @@
 // The classifier and the RFC 1071 sum on their own, per packet: parsePacket
 // (fast path) vs the general parser on the benchmark's frame sizes, with and
-// without the software checksums, and the sum's AVX2 and baseline loops per
-// length. Reported, never asserted.
+// without the software checksums, and the sum's AVX-512, AVX2 and baseline
+// loops per length. Reported, never asserted.
 //   build/release/tests/bench/dataplane/bench_dataplane_parse_checksum
 #include <benchmark/benchmark.h>
 
@@ -50,9 +50,9 @@ BENCHMARK(BM_Parse<false>)->ArgsProduct({{500, 1000}, {1, 0}})->Name("BM_ParsePa
 BENCHMARK(BM_Parse<true>)->ArgsProduct({{500, 1000}, {1, 0}})->Name("BM_ParsePacketGeneral");
 
 void BM_ChecksumSum(benchmark::State& state) {
-  const bool avx2 = state.range(0) != 0;
-  if (avx2 && !detail::kCpuHasAvx2) {
-    state.SkipWithError("no AVX2 on this CPU");
+  const auto path = static_cast<SumPath>(state.range(0));
+  if (!sumPathAvailable(path)) {
+    state.SkipWithError("this CPU does not have that loop's instructions");
     return;
   }
   const size_t n = static_cast<size_t>(state.range(1));
@@ -60,12 +60,13 @@ void BM_ChecksumSum(benchmark::State& state) {
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 131 + 7);
   for (auto _ : state) {
     benchmark::DoNotOptimize(data.data());
-    benchmark::DoNotOptimize(checksumSumWith(avx2, data.data() + 1, n));  // odd start, as in a frame
+    benchmark::DoNotOptimize(checksumSumWith(path, data.data() + 1, n));  // odd start, as in a frame
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n));
 }
-// {AVX2, bytes}: an IPv4 header, the two UDP datagrams above, odd lengths.
-BENCHMARK(BM_ChecksumSum)->ArgsProduct({{1, 0}, {20, 63, 458, 459, 958, 1472}});
+// {SumPath: 0 baseline, 1 AVX2, 2 AVX-512; bytes}: an IPv4 header, the two
+// UDP datagrams above, odd lengths.
+BENCHMARK(BM_ChecksumSum)->ArgsProduct({{2, 1, 0}, {20, 32, 48, 63, 458, 459, 958, 1472}});
 
 }  // namespace
 

@@ -1,10 +1,14 @@
-// checksumSum (AVX2 where the CPU has it, SSE2, scalar tail) against a
-// byte-pair RFC 1071 reference on random data of every length and alignment,
+// checksumSum's bulk loops (AVX-512 and AVX2 where the CPU has them, SSE2,
+// scalar tail), each forced through checksumSumWith, against a byte-pair
+// RFC 1071 reference on random data of every length and alignment,
 // the folds and the native-order helpers the parser uses, and the
 // incremental update against a full recomputation.
 #include "pkt/checksum.h"
 
 #include <gtest/gtest.h>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <memory>
@@ -24,23 +28,37 @@ uint16_t referenceSum(const uint8_t* p, size_t n, uint32_t initial) {
 }
 
 // The bulk loops checksumSum may take on this CPU: the baseline one always,
-// the AVX2 one where the CPU has it (it is what checksumSum picks there).
-std::vector<bool> bulkPaths() {
-  std::vector<bool> paths{false};
-  if (detail::kCpuHasAvx2) paths.push_back(true);
+// the AVX2 and AVX-512 ones where the CPU has them (checksumSum picks the
+// widest).
+std::vector<SumPath> bulkPaths() {
+  std::vector<SumPath> paths;
+  for (const SumPath path : {SumPath::kBaseline, SumPath::kAvx2, SumPath::kAvx512})
+    if (sumPathAvailable(path)) paths.push_back(path);
   return paths;
 }
+const char* pathName(SumPath path) {
+  switch (path) {
+    case SumPath::kBaseline:
+      return "baseline";
+    case SumPath::kAvx2:
+      return "AVX2";
+    case SumPath::kAvx512:
+      return "AVX-512";
+  }
+  return "?";
+}
 
-TEST(ChecksumTest, PicksAvx2WhereTheCpuHasIt) {
+TEST(ChecksumTest, PicksTheWidestLoopTheCpuHas) {
+  const SumPath widest = bulkPaths().back();
+  EXPECT_EQ(detail::kBestSumPath, widest) << pathName(detail::kBestSumPath);
   const std::vector<uint8_t> data(300, 0x5a);
-  EXPECT_EQ(checksumSum(data.data(), data.size()),
-            checksumSumWith(detail::kCpuHasAvx2, data.data(), data.size()));
-  if (!detail::kCpuHasAvx2) GTEST_SKIP() << "no AVX2 on this CPU: only the baseline loop is tested";
+  EXPECT_EQ(checksumSum(data.data(), data.size()), checksumSumWith(widest, data.data(), data.size()));
+  if (widest != SumPath::kAvx512) GTEST_SKIP() << "no AVX-512 on this CPU: " << pathName(widest) << " is the widest tested";
 }
 
 TEST(ChecksumTest, SumMatchesReferenceForEveryLengthAndAlignment) {
-  for (const bool avx2 : bulkPaths()) {
-    SCOPED_TRACE(avx2 ? "AVX2" : "baseline");
+  for (const SumPath path : bulkPaths()) {
+    SCOPED_TRACE(pathName(path));
     std::mt19937 random(1071);
     std::vector<uint8_t> buffer(2100);
     for (int round = 0; round < 3; ++round) {
@@ -48,7 +66,7 @@ TEST(ChecksumTest, SumMatchesReferenceForEveryLengthAndAlignment) {
       for (size_t offset = 0; offset < 4; ++offset) {
         for (size_t n = 0; n + offset <= 2048; ++n) {
           const uint32_t initial = round == 0 ? 0 : random() & 0xffff;
-          ASSERT_EQ(checksumSumWith(avx2, buffer.data() + offset, n, initial),
+          ASSERT_EQ(checksumSumWith(path, buffer.data() + offset, n, initial),
                     referenceSum(buffer.data() + offset, n, initial))
               << "offset " << offset << " length " << n;
         }
@@ -57,14 +75,14 @@ TEST(ChecksumTest, SumMatchesReferenceForEveryLengthAndAlignment) {
   }
 }
 
-// Short sums are where the AVX2 routine's masked tail does all the work:
+// Short sums are where the vector loops' masked tails do all the work:
 // every length 0..300 (odd ones end in a padded byte), every start
 // alignment 0..7, in a heap block that ends exactly at the last byte so that
 // ASan reports any load past it, with random bytes before the start that
 // must not count.
 TEST(ChecksumTest, ShortSumsMatchReferenceInExactBuffers) {
-  for (const bool avx2 : bulkPaths()) {
-    SCOPED_TRACE(avx2 ? "AVX2" : "baseline");
+  for (const SumPath path : bulkPaths()) {
+    SCOPED_TRACE(pathName(path));
     std::mt19937 random(791);
     for (size_t offset = 0; offset < 8; ++offset) {
       for (size_t n = 0; n <= 300; ++n) {
@@ -73,10 +91,10 @@ TEST(ChecksumTest, ShortSumsMatchReferenceInExactBuffers) {
         for (size_t i = 0; i < size; ++i) block[i] = static_cast<uint8_t>(random());
         const uint8_t* p = block.get() + offset;
         const uint32_t initial = random() & 0xffff;
-        ASSERT_EQ(checksumSumWith(avx2, p, n, initial), referenceSum(p, n, initial))
+        ASSERT_EQ(checksumSumWith(path, p, n, initial), referenceSum(p, n, initial))
             << "offset " << offset << " length " << n;
         // The native sum behind it: the same value once folded and swapped.
-        const uint16_t native = foldSum(nativeSumWith(avx2, p, n));
+        const uint16_t native = foldSum(nativeSumWith(path, p, n));
         ASSERT_EQ(static_cast<uint16_t>(native << 8 | native >> 8), referenceSum(p, n, 0))
             << "offset " << offset << " length " << n;
       }
@@ -84,16 +102,88 @@ TEST(ChecksumTest, ShortSumsMatchReferenceInExactBuffers) {
   }
 }
 
-// All-0xff and all-zero data are the extremes of the biased AVX2 words
+// Every length 0..2100 (a datagram up to a jumbo-ish frame: several full
+// turns of each loop, and every tail) at a random start offset, each in its
+// own heap block that ends at the last byte (ASan reports loads past it) and
+// holds random bytes before the start that must not count.
+TEST(ChecksumTest, EveryLengthInAnExactBufferMatchesReference) {
+  for (const SumPath path : bulkPaths()) {
+    SCOPED_TRACE(pathName(path));
+    std::mt19937 random(2100);
+    for (size_t n = 0; n <= 2100; ++n) {
+      const size_t offset = random() % 64;
+      const size_t size = offset + n;
+      const std::unique_ptr<uint8_t[]> block(new uint8_t[size == 0 ? 1 : size]);
+      for (size_t i = 0; i < size; ++i) block[i] = static_cast<uint8_t>(random());
+      const uint8_t* p = block.get() + offset;
+      const uint32_t initial = random() & 0xffff;
+      ASSERT_EQ(checksumSumWith(path, p, n, initial), referenceSum(p, n, initial))
+          << "offset " << offset << " length " << n;
+    }
+  }
+}
+
+// ASan does not see inside AVX-512 masked loads (compiler builtins, not
+// instrumented accesses), so the hardware checks them instead: the bytes
+// end at a page that may not be read, or start right after one. A load of
+// one byte too many or too early faults; the masked-off bytes of an exact
+// masked load do not.
+class GuardedPages {
+ public:
+  GuardedPages() : page_(static_cast<size_t>(sysconf(_SC_PAGESIZE))) {
+    // guard | data pages | guard
+    base_ = static_cast<uint8_t*>(mmap(nullptr, page_ * (kDataPages + 2), PROT_READ | PROT_WRITE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (base_ == MAP_FAILED) return;
+    if (mprotect(base_, page_, PROT_NONE) != 0 ||
+        mprotect(base_ + page_ * (kDataPages + 1), page_, PROT_NONE) != 0) {
+      munmap(base_, page_ * (kDataPages + 2));
+      base_ = static_cast<uint8_t*>(MAP_FAILED);
+    }
+  }
+  ~GuardedPages() {
+    if (base_ != MAP_FAILED) munmap(base_, page_ * (kDataPages + 2));
+  }
+  GuardedPages(const GuardedPages&) = delete;
+  GuardedPages& operator=(const GuardedPages&) = delete;
+  bool ok() const { return base_ != MAP_FAILED; }
+  uint8_t* begin() const { return base_ + page_; }
+  uint8_t* end() const { return base_ + page_ * (kDataPages + 1); }
+
+ private:
+  static constexpr size_t kDataPages = 2;
+  size_t page_;
+  uint8_t* base_;
+};
+
+TEST(ChecksumTest, EveryLengthBetweenGuardPagesMatchesReference) {
+  GuardedPages pages;
+  ASSERT_TRUE(pages.ok()) << "mmap/mprotect of guard pages failed";
+  std::mt19937 random(4096);
+  for (uint8_t* b = pages.begin(); b != pages.end(); ++b) *b = static_cast<uint8_t>(random());
+  ASSERT_GE(pages.end() - pages.begin(), 2100);
+  for (const SumPath path : bulkPaths()) {
+    SCOPED_TRACE(pathName(path));
+    for (size_t n = 0; n <= 2100; ++n) {
+      const uint8_t* at_end = pages.end() - n;  // odd starts for odd n
+      ASSERT_EQ(checksumSumWith(path, at_end, n), referenceSum(at_end, n, 0)) << "ending at the guard, length " << n;
+      const uint8_t* at_start = pages.begin() + (n & 1);
+      ASSERT_EQ(checksumSumWith(path, at_start, n), referenceSum(at_start, n, 0))
+          << "starting after the guard, length " << n;
+    }
+  }
+}
+
+// All-0xff and all-zero data are the extremes of the biased vector words
 // (+32767 and -32768): every short length, so each tail mask meets both.
 TEST(ChecksumTest, ShortSumsOfExtremeBytes) {
   const std::vector<uint8_t> ones(300, 0xff);
   const std::vector<uint8_t> zeros(300, 0x00);
-  for (const bool avx2 : bulkPaths()) {
-    SCOPED_TRACE(avx2 ? "AVX2" : "baseline");
+  for (const SumPath path : bulkPaths()) {
+    SCOPED_TRACE(pathName(path));
     for (size_t n = 0; n <= 300; ++n) {
-      ASSERT_EQ(checksumSumWith(avx2, ones.data(), n), referenceSum(ones.data(), n, 0)) << "length " << n;
-      ASSERT_EQ(checksumSumWith(avx2, zeros.data(), n), 0) << "length " << n;
+      ASSERT_EQ(checksumSumWith(path, ones.data(), n), referenceSum(ones.data(), n, 0)) << "length " << n;
+      ASSERT_EQ(checksumSumWith(path, zeros.data(), n), 0) << "length " << n;
     }
   }
 }
@@ -157,16 +247,16 @@ TEST(ChecksumTest, ValidityHelpersAgreeWithTheSum) {
 
 TEST(ChecksumTest, SumOfAllOnesDoesNotOverflow) {
   // The worst case for the lane accumulators: a maximal datagram of 0xff.
-  // For the AVX2 loop 0xffff is its most negative biased word (+32767 each).
+  // For the vector loops 0xffff is the largest biased word (+32767 each).
   const std::vector<uint8_t> ones(65535, 0xff);
   const std::vector<uint8_t> zeros(65535, 0x00);  // biased: -32768 each
-  for (const bool avx2 : bulkPaths()) {
-    SCOPED_TRACE(avx2 ? "AVX2" : "baseline");
-    EXPECT_EQ(checksumSumWith(avx2, ones.data(), ones.size()),
+  for (const SumPath path : bulkPaths()) {
+    SCOPED_TRACE(pathName(path));
+    EXPECT_EQ(checksumSumWith(path, ones.data(), ones.size()),
               referenceSum(ones.data(), ones.size(), 0));
-    EXPECT_EQ(checksumSumWith(avx2, ones.data(), ones.size() - 1), 0xffff);  // 0xffff words only
-    EXPECT_EQ(checksumSumWith(avx2, ones.data(), ones.size()), 0xff00);  // plus 0xff padded: 0xff00
-    EXPECT_EQ(checksumSumWith(avx2, zeros.data(), zeros.size()), 0);
+    EXPECT_EQ(checksumSumWith(path, ones.data(), ones.size() - 1), 0xffff);  // 0xffff words only
+    EXPECT_EQ(checksumSumWith(path, ones.data(), ones.size()), 0xff00);  // plus 0xff padded: 0xff00
+    EXPECT_EQ(checksumSumWith(path, zeros.data(), zeros.size()), 0);
   }
 }
 
