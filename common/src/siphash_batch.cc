@@ -18,8 +18,8 @@
 namespace sipsteer::core {
 namespace {
 
-void batchScalar(const uint8_t key[16], const uint8_t* const* data, const uint32_t* len, uint32_t count,
-                 uint64_t* out) noexcept {
+void batchScalar(const uint8_t key[16], const uint8_t* const* data, const uint32_t* len,
+                 uint32_t count, uint64_t* out) noexcept {
   for (uint32_t i = 0; i < count; ++i) out[i] = siphash24(key, data[i], len[i]);
 }
 
@@ -73,8 +73,8 @@ struct Lanes {
 // input once; a lane's state is set aside at its last block (the rounds run
 // unmasked: merge-masked rounds made GCC copy registers around every
 // instruction, ~60 instead of ~40 per step).
-SIPSTEER_AVX512_TARGET void hashEight(const __m512i init[4], const uint8_t* const* data, const uint32_t* len,
-                                      __mmask8 live, uint64_t* out) noexcept {
+SIPSTEER_AVX512_TARGET void hashEight(const __m512i init[4], const uint8_t* const* data,
+                                      const uint32_t* len, __mmask8 live, uint64_t* out) noexcept {
   const __m512i ptr = _mm512_maskz_loadu_epi64(live, data);
   const __m512i length = _mm512_cvtepu32_epi64(_mm256_maskz_loadu_epi32(live, len));
   const __m512i full_blocks = _mm512_srli_epi64(length, 3);
@@ -126,12 +126,14 @@ SIPSTEER_AVX512_TARGET void hashEight(const __m512i init[4], const uint8_t* cons
   done.round();
   done.round();
   // v0 ^ v1 ^ v2 in one vpternlogq (0x96: three-way xor), then ^ v3.
-  const __m512i h = _mm512_xor_si512(_mm512_ternarylogic_epi64(done.v0, done.v1, done.v2, 0x96), done.v3);
+  const __m512i h =
+      _mm512_xor_si512(_mm512_ternarylogic_epi64(done.v0, done.v1, done.v2, 0x96), done.v3);
   _mm512_mask_storeu_epi64(out, live, h);
 }
 
-SIPSTEER_AVX512_TARGET void batchAvx512(const uint8_t key[16], const uint8_t* const* data, const uint32_t* len,
-                                        uint32_t count, uint64_t* out) noexcept {
+SIPSTEER_AVX512_TARGET void batchAvx512(const uint8_t key[16], const uint8_t* const* data,
+                                        const uint32_t* len, uint32_t count,
+                                        uint64_t* out) noexcept {
   using siphash_detail::load64le;
   const uint64_t k0 = load64le(key);
   const uint64_t k1 = load64le(key + 8);
@@ -143,7 +145,8 @@ SIPSTEER_AVX512_TARGET void batchAvx512(const uint8_t key[16], const uint8_t* co
   };
   uint32_t i = 0;
   for (; i + 8 <= count; i += 8) hashEight(init, data + i, len + i, 0xff, out + i);
-  if (i < count) hashEight(init, data + i, len + i, static_cast<__mmask8>((1u << (count - i)) - 1), out + i);
+  if (i < count)
+    hashEight(init, data + i, len + i, static_cast<__mmask8>((1u << (count - i)) - 1), out + i);
 }
 
 bool cpuHasAvx512() noexcept {
@@ -160,8 +163,8 @@ const bool kUseAvx512 = cpuHasAvx512();
 
 }  // namespace
 
-void siphash24Batch(const uint8_t key[16], const uint8_t* const* data, const uint32_t* len, uint32_t count,
-                    uint64_t* out) noexcept {
+void siphash24Batch(const uint8_t key[16], const uint8_t* const* data, const uint32_t* len,
+                    uint32_t count, uint64_t* out) noexcept {
 #if defined(SIPSTEER_SIPHASH_AVX512)
   if (kUseAvx512) return batchAvx512(key, data, len, count, out);
 #endif
@@ -181,22 +184,26 @@ namespace detail {
 bool siphash24BatchPathAvailable(BatchPath path) noexcept {
   switch (path) {
     case BatchPath::kAuto:
-    case BatchPath::kScalar: return true;
-    case BatchPath::kAvx512: return siphash24BatchIsVector();
+    case BatchPath::kScalar:
+      return true;
+    case BatchPath::kAvx512:
+      return siphash24BatchIsVector();
   }
   return false;
 }
 
-void siphash24BatchWith(BatchPath path, const uint8_t key[16], const uint8_t* const* data, const uint32_t* len,
-                        uint32_t count, uint64_t* out) noexcept {
+void siphash24BatchWith(BatchPath path, const uint8_t key[16], const uint8_t* const* data,
+                        const uint32_t* len, uint32_t count, uint64_t* out) noexcept {
   switch (path) {
-    case BatchPath::kScalar: return batchScalar(key, data, len, count, out);
+    case BatchPath::kScalar:
+      return batchScalar(key, data, len, count, out);
 #if defined(SIPSTEER_SIPHASH_AVX512)
     case BatchPath::kAvx512:
       if (kUseAvx512) return batchAvx512(key, data, len, count, out);
       break;
 #endif
-    default: break;
+    default:
+      break;
   }
   siphash24Batch(key, data, len, count, out);
 }

@@ -1,10 +1,9 @@
 // siphash24Batch gives libsodium's SipHash-2-4 (hashCallId) for every input,
 // on both paths (scalar, and AVX-512 where the CPU has it), for any batch
 // size and input length, and reads only the inputs' own bytes.
+#include <gtest/gtest.h>
 #include <sipsteer/core/callid_hash.h>
 #include <sipsteer/core/siphash_batch.h>
-
-#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -21,9 +20,12 @@ using detail::BatchPath;
 
 std::string pathName(const ::testing::TestParamInfo<BatchPath>& info) {
   switch (info.param) {
-    case BatchPath::kAuto: return "Auto";
-    case BatchPath::kScalar: return "Scalar";
-    case BatchPath::kAvx512: return "Avx512";
+    case BatchPath::kAuto:
+      return "Auto";
+    case BatchPath::kScalar:
+      return "Scalar";
+    case BatchPath::kAvx512:
+      return "Avx512";
   }
   return "Unknown";
 }
@@ -33,8 +35,8 @@ class SipHashBatchTest : public ::testing::TestWithParam<BatchPath> {
   void SetUp() override {
     if (!detail::siphash24BatchPathAvailable(GetParam())) GTEST_SKIP() << "this CPU lacks AVX-512";
   }
-  void hash(const HashKey& key, const std::vector<const uint8_t*>& data, const std::vector<uint32_t>& len,
-            std::vector<uint64_t>& out) const {
+  void hash(const HashKey& key, const std::vector<const uint8_t*>& data,
+            const std::vector<uint32_t>& len, std::vector<uint64_t>& out) const {
     out.assign(data.size(), 0);
     detail::siphash24BatchWith(GetParam(), key.bytes.data(), data.data(), len.data(),
                                static_cast<uint32_t>(data.size()), out.data());
@@ -42,7 +44,9 @@ class SipHashBatchTest : public ::testing::TestWithParam<BatchPath> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Paths, SipHashBatchTest,
-                         ::testing::Values(BatchPath::kScalar, BatchPath::kAvx512, BatchPath::kAuto), pathName);
+                         ::testing::Values(BatchPath::kScalar, BatchPath::kAvx512,
+                                           BatchPath::kAuto),
+                         pathName);
 
 HashKey randomKey(std::mt19937_64& random) {
   HashKey key;
@@ -53,7 +57,8 @@ HashKey randomKey(std::mt19937_64& random) {
 // Lengths around every block boundary the vector path treats differently:
 // empty, shorter than one word (bytewise tail), whole words (no tail bytes),
 // one byte either side.
-constexpr uint32_t kEdgeLengths[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 39, 40, 41, 63, 64, 65, 127, 128, 300};
+constexpr uint32_t kEdgeLengths[] = {0,  1,  2,  7,  8,  9,  15, 16, 17,  23,  24,
+                                     31, 32, 39, 40, 41, 63, 64, 65, 127, 128, 300};
 
 TEST_P(SipHashBatchTest, MatchesLibsodiumOnRandomBatches) {
   std::mt19937_64 random(20261122);  // fixed seed: a failure reproduces
@@ -120,9 +125,10 @@ TEST_P(SipHashBatchTest, MatchesTheReferenceVectors) {
   for (uint32_t n = 0; n < 64; ++n) len.push_back(n);
   std::vector<uint64_t> out;
   hash(key, data, len, out);
-  EXPECT_EQ(out[0], 0x726fdb47dd0e0e31ull);  // "310e0edd47db6f72" read little-endian
+  EXPECT_EQ(out[0], 0x726fdb47dd0e0e31ull);   // "310e0edd47db6f72" read little-endian
   EXPECT_EQ(out[15], 0xa129ca6149be45e5ull);  // the paper's example, appendix A
-  for (uint32_t n = 0; n < 64; ++n) EXPECT_EQ(out[n], hashCallId(key, std::span<const uint8_t>(message, n))) << n;
+  for (uint32_t n = 0; n < 64; ++n)
+    EXPECT_EQ(out[n], hashCallId(key, std::span<const uint8_t>(message, n))) << n;
 }
 
 // Pages with nothing mapped on either side: a read of even one byte outside

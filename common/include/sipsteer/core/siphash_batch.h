@@ -24,8 +24,8 @@
 namespace sipsteer::core {
 
 // out[i] = siphash24(key, data[i], len[i]) for i in [0, count).
-void siphash24Batch(const uint8_t key[16], const uint8_t* const* data, const uint32_t* len, uint32_t count,
-                    uint64_t* out) noexcept;
+void siphash24Batch(const uint8_t key[16], const uint8_t* const* data, const uint32_t* len,
+                    uint32_t count, uint64_t* out) noexcept;
 
 // True when siphash24Batch() runs on the vector path (this CPU has
 // AVX-512F/BW/VL/DQ). The fast path hashes per packet, inline, when it is
@@ -42,8 +42,8 @@ bool siphash24BatchPathAvailable(BatchPath path) noexcept;
 
 // siphash24Batch() on a chosen path, for tests and benchmarks; an
 // unavailable path falls back to kAuto.
-void siphash24BatchWith(BatchPath path, const uint8_t key[16], const uint8_t* const* data, const uint32_t* len,
-                        uint32_t count, uint64_t* out) noexcept;
+void siphash24BatchWith(BatchPath path, const uint8_t key[16], const uint8_t* const* data,
+                        const uint32_t* len, uint32_t count, uint64_t* out) noexcept;
 
 }  // namespace detail
 
