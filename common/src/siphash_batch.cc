@@ -9,7 +9,9 @@
 // 105593, fixed in 13): silenced for the header's own lines only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 #define SIPSTEER_SIPHASH_AVX512 1
