@@ -90,11 +90,14 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
     stage(pkts[i], staged_[i], table);
     if (staged_[i].steer && staged_[i].sip.drop == 0) {
       const SipContext& sip = staged_[i].sip;
-      // Where the Call-ID lies in the frame, for the batch hash below.
-      call_ids[lookups] =
-          rte_pktmbuf_mtod(pkts[i], const uint8_t*) + staged_[i].p.payload_offset + sip.msg.call_id.offset;
-      call_id_lengths[lookups] = sip.msg.call_id.length;
-      keys[lookups] = sip.hash;
+      if (batch_hash_) {
+        // Where the Call-ID lies in the frame, for the batch hash below.
+        call_ids[lookups] =
+            rte_pktmbuf_mtod(pkts[i], const uint8_t*) + staged_[i].p.payload_offset + sip.msg.call_id.offset;
+        call_id_lengths[lookups] = sip.msg.call_id.length;
+      } else {
+        keys[lookups] = sip.hash;
+      }
       owner[lookups++] = i;
     }
   }
