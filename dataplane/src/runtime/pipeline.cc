@@ -39,7 +39,7 @@ inline void prefetchLines(const uint8_t* p) noexcept {
 }  // namespace
 
 Pipeline::Pipeline(const PipelineConfig& config, const PipelineShared& shared, WorkerCounters* counters)
-    : config_(config), shared_(shared), counters_(counters), 
+    : config_(config), shared_(shared), counters_(counters),
       batch_hash_(config.batch_call_id_hash && core::siphash24BatchIsVector()) {
   if (config_.frag_max_flows != 0)
     fragments_ = FragmentReassembler::create(config_.frag_max_flows, config_.frag_timeout_ticks);
