@@ -5,6 +5,7 @@
 
 #include <sipsteer/core/callid_hash.h>
 #include <sipsteer/core/sip_scanner.h>
+#include <sipsteer/core/siphash_batch.h>
 
 #include <algorithm>
 #include <cstring>
@@ -20,11 +21,14 @@ std::span<const uint8_t> payloadOf(const uint8_t* frame, const ParsedPacket& p) 
   return {frame + p.payload_offset, p.payload_length};
 }
 
+// 0 marks an unused flow entry: the one hash that is 0 is taken as 1.
+inline uint64_t nonZeroHash(uint64_t h) noexcept { return h == 0 ? 1 : h; }
+
 uint64_t callIdHash(const RuntimeTable& table, std::span<const uint8_t> sip, const sip::SteeringFields& msg) noexcept {
   // Inline SipHash-2-4: the same value as core::hashCallId (libsodium),
   // without the library call (its rounds overlap with the burst's other work).
   const uint64_t h = core::hashCallIdInline(table.hashKey(), sip.subspan(msg.call_id.offset, msg.call_id.length));
-  return h == 0 ? 1 : h;  // 0 marks an unused flow entry
+  return nonZeroHash(h);
 }
 
 template <int kLines>
@@ -35,7 +39,8 @@ inline void prefetchLines(const uint8_t* p) noexcept {
 }  // namespace
 
 Pipeline::Pipeline(const PipelineConfig& config, const PipelineShared& shared, WorkerCounters* counters)
-    : config_(config), shared_(shared), counters_(counters) {
+    : config_(config), shared_(shared), counters_(counters),
+      batch_hash_(config.batch_call_id_hash && core::siphash24BatchIsVector()) {
   if (config_.frag_max_flows != 0)
     fragments_ = FragmentReassembler::create(config_.frag_max_flows, config_.frag_timeout_ticks);
 }
@@ -56,12 +61,15 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
     const uint32_t given_up = fragments_->expire(now);
     if (given_up != 0) bump(counters_->drops[SIPSTEER_DROP_FRAG_INCOMPLETE], given_up);
   }
-  // Pass 1: parse, scan and hash every packet of the burst; then look all
-  // Call-IDs up at once so the flow table's cache misses overlap (at 1M
-  // dialogs the table is far larger than the caches).
+  // Pass 1: parse and scan every packet of the burst (and hash its Call-ID
+  // unless batch_hash_); then hash the Call-IDs together (batch_hash_) and
+  // look them all up at once so the flow table's cache misses overlap (at
+  // 1M dialogs the table is far larger than the caches).
   uint64_t keys[kMaxBurst];
   int32_t positions[kMaxBurst];
   uint16_t owner[kMaxBurst];
+  const uint8_t* call_ids[kMaxBurst];
+  uint32_t call_id_lengths[kMaxBurst];
   uint16_t lookups = 0;
   uint64_t rx_bytes = 0;  // the port's RX counters take one store per burst
   for (uint16_t i = 0; i < n; ++i) {
@@ -77,13 +85,29 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
     rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
     stage(pkts[i], staged_[i], table);
     if (staged_[i].steer && staged_[i].sip.drop == 0) {
-      keys[lookups] = staged_[i].sip.hash;
+      const SipContext& sip = staged_[i].sip;
+      if (batch_hash_) {
+        // Where the Call-ID lies in the frame, for the batch hash below.
+        call_ids[lookups] =
+            rte_pktmbuf_mtod(pkts[i], const uint8_t*) + staged_[i].p.payload_offset + sip.msg.call_id.offset;
+        call_id_lengths[lookups] = sip.msg.call_id.length;
+      } else {
+        keys[lookups] = sip.hash;
+      }
       owner[lookups++] = i;
     }
   }
   bump(port_counters[SIPSTEER_PORT_RX_PACKETS], n);
   bump(port_counters[SIPSTEER_PORT_RX_BYTES], rx_bytes);
   if (lookups != 0) {
+    if (batch_hash_) {
+      // lookups != 0: some packet was steered, so there is a table.
+      core::siphash24Batch(table->hashKey().bytes.data(), call_ids, call_id_lengths, lookups, keys);
+      for (uint16_t k = 0; k < lookups; ++k) {
+        keys[k] = nonZeroHash(keys[k]);
+        staged_[owner[k]].sip.hash = keys[k];
+      }
+    }
     shared_.flows->lookupBulk(keys, lookups, positions);
     for (uint16_t k = 0; k < lookups; ++k) staged_[owner[k]].sip.position = positions[k];
   }
@@ -146,11 +170,11 @@ __attribute__((always_inline)) inline void Pipeline::stage(rte_mbuf* m, Staged& 
   options.verify_udp_checksum = config_.verify_udp_checksum;
   parsePacket(frame, rte_pktmbuf_data_len(m), options, s.p);
   if (s.p.kind != PacketKind::kUdp || table == nullptr) return;
-  s.steer = stageSip(frame, s.p, *table, s.sip);
+  s.steer = stageSip(frame, s.p, *table, s.sip, !batch_hash_);
 }
 
 __attribute__((always_inline)) inline bool Pipeline::stageSip(const uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table,
-                        SipContext& ctx) noexcept {
+                        SipContext& ctx, bool hash_now) noexcept {
   ctx.vip = static_cast<int16_t>(table.findVip(p.family, p.dst, p.dport));
   if (ctx.vip < 0) ctx.server = static_cast<int16_t>(table.findServer(p.family, p.src, p.sport));
   if (ctx.vip < 0 && ctx.server < 0) return false;
@@ -166,7 +190,7 @@ __attribute__((always_inline)) inline bool Pipeline::stageSip(const uint8_t* fra
     ctx.sip_error = static_cast<uint8_t>(error);
     return true;
   }
-  ctx.hash = callIdHash(table, sip, ctx.msg);
+  if (hash_now) ctx.hash = callIdHash(table, sip, ctx.msg);
   return true;
 }
 
@@ -422,7 +446,8 @@ Pipeline::Verdict Pipeline::handleFragment(rte_mbuf* m, const ParsedPacket& p, u
   } else if (whole_p.kind == PacketKind::kUdp) {
     SipContext& ctx = fragment_sip_;
     ctx = SipContext{};
-    if (!stageSip(scratch_, whole_p, *table, ctx)) {
+    // One packet: hashed on its own, inline (no batch to share).
+    if (!stageSip(scratch_, whole_p, *table, ctx, true)) {
       dropped(SIPSTEER_DROP_NOT_FOR_US);
     } else {
       if (ctx.drop == 0) shared_.flows->lookupBulk(&ctx.hash, 1, &ctx.position);

@@ -54,6 +54,10 @@ struct PipelineConfig {
   bool verify_udp_checksum = true;  // ... of UDP too (with verify_checksums)
   uint32_t frag_max_flows = 0;     // fragment sets reassembled at once; 0 = drop fragments
   uint64_t frag_timeout_ticks = 0;  // TSC ticks a fragment set may take to complete
+  // Hash a burst's Call-IDs together where the CPU has AVX-512
+  // (core::siphash24Batch); false: one by one, as on CPUs without it. The
+  // same hashes either way; false lets tests run the per-packet path here.
+  bool batch_call_id_hash = true;
 };
 
 struct PipelineShared {
@@ -96,9 +100,12 @@ class Pipeline {
   };
   // kConsumed: the packet was queued or kept (fragments) by the handler.
   enum class Verdict : uint8_t { kDrop, kToClient, kToServer, kBack, kConsumed };
-  // First pass: parse, find the VIP or server, scan the SIP, hash the Call-ID.
+  // First pass: parse, find the VIP or server, scan the SIP, and hash the
+  // Call-ID when `hash_now` (otherwise process() hashes the burst's
+  // Call-IDs together, batch_hash_).
   void stage(rte_mbuf* m, Staged& s, const RuntimeTable* table) noexcept;
-  bool stageSip(const uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table, SipContext& ctx) noexcept;
+  bool stageSip(const uint8_t* frame, const ParsedPacket& p, const RuntimeTable& table, SipContext& ctx,
+                bool hash_now) noexcept;
   // Second pass.
   Verdict handle(rte_mbuf* m, Staged& s, uint16_t rx_port, const RuntimeTable* table, uint64_t now) noexcept;
   Verdict handleUdp(rte_mbuf* m, uint8_t* frame, const ParsedPacket& p, SipContext& ctx,
@@ -138,6 +145,11 @@ class Pipeline {
   PipelineShared shared_;
   WorkerCounters* counters_;
   std::unique_ptr<FragmentReassembler> fragments_;
+  // The burst's Call-IDs are hashed together by core::siphash24Batch
+  // (eight per AVX-512 vector) instead of one by one in stageSip. Only
+  // where that runs vectorised: a scalar batch loop would lose the overlap
+  // of each hash with the neighbouring packets' work (it measured slower).
+  const bool batch_hash_;
   TxBatch* tx_ = nullptr;  // the batch of the process() call in progress
   Staged staged_[kMaxBurst];
   SipContext fragment_sip_;  // the reassembled packet being steered

@@ -122,6 +122,36 @@ TEST_P(PipelineTest, BurstsKeepOrderAndAffinity) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(serverNumber(decodeFrame(out2[i].frame)), first["burst-" + std::to_string(i)]);
 }
 
+// A burst's Call-IDs are hashed together (eight per AVX-512 vector where the
+// CPU has it) or one by one: either way each dialog is pinned under
+// libsodium's hash of its Call-ID, whatever the Call-ID's length and its
+// place in the burst (full vectors, a partial one, short tails).
+TEST_P(PipelineTest, BatchAndPerPacketCallIdHashesAreLibsodiums) {
+  start(SIPSTEER_MODE_NAT);
+  for (const bool batch : {true, false}) {
+    config_.batch_call_id_hash = batch;
+    pipeline_ = std::make_unique<Pipeline>(config_, PipelineShared{slot_.get(), flows_, neighbours_.get(), events_},
+                                           counters_);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 27; ++i) {
+      // Lengths 1..~70: under one word, whole words, and between.
+      std::string id = (batch ? "b" : "p") + std::to_string(i);
+      id.append(static_cast<size_t>((i * 7) % 64), static_cast<char>('a' + i % 26));
+      ids.push_back(id);
+    }
+    std::vector<Bytes> burst;
+    for (const auto& id : ids) burst.push_back(request(id));
+    const auto out = sendBurst(burst);
+    ASSERT_EQ(out.size(), ids.size()) << "batch " << batch;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const FlowEntry* e = flows_->lookup(hashOf(ids[i]));
+      ASSERT_NE(e, nullptr) << "batch " << batch << " Call-ID " << ids[i];
+      // The frame went to the server the dialog is pinned to (ids 101..103).
+      EXPECT_EQ(e->server_id, 100u + static_cast<uint32_t>(serverNumber(decodeFrame(out[i].frame)))) << ids[i];
+    }
+  }
+}
+
 TEST_P(PipelineTest, ServerRepliesAreRewrittenBackToTheVip) {
   useTwoArms();
   start(SIPSTEER_MODE_NAT);
