@@ -59,7 +59,7 @@ template <class Mask>
 
   BasicLfFinder<Mask> lf(d, size);
   Line line;
-  if (!readLine(lf, d, size, pos, false, line)) return ScanError::kTRUNCATED;
+  if (!readLine<false>(lf, d, size, pos, false, line)) return ScanError::kTRUNCATED;
   if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
   StartLine start;
   const ScanError start_error = parseStartLine(d, line.begin, line.end, false, start);
@@ -97,7 +97,8 @@ template <class Mask>
       pos = e + 1;
       continue;
     }
-    if (!readLine(lf, d, size, pos, true, line)) return ScanError::kTRUNCATED;
+    // Not blank: the test above returned at LF and CRLF.
+    if (!readLine<false>(lf, d, size, pos, true, line)) return ScanError::kTRUNCATED;
     pos = line.next;
     uint32_t name_len = 7;
     // "Call-ID:" as nearly every sender spells it (any case) is what
