@@ -107,8 +107,11 @@ template <class Mask>
     const Wanted w = usual ? Wanted::kCallId : matchWanted(d + line.begin, line.end - line.begin, name_len);
     if (w == Wanted::kNone || (w == Wanted::kCSeq && !(missing & 2u))) continue;
     if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
-    const uint32_t colon = usual ? line.begin + 7 : skipClass(d, line.begin + name_len, line.end, kWsp);
-    if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
+    uint32_t colon = line.begin + 7;  // usual: the compare above matched the colon there
+    if (!usual) {
+      colon = skipClass(d, line.begin + name_len, line.end, kWsp);
+      if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
+    }
     if (w == Wanted::kCallId) {
       const uint32_t b = skipLws(d, colon + 1, line.end);
       const uint32_t e = trimLwsBack(d, b, line.end);
