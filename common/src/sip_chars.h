@@ -145,8 +145,7 @@ inline bool eqExact(const uint8_t* p, const char (&lit)[N]) noexcept {
 }
 
 // How a BasicLfFinder classifies 64 bytes into an LF bit mask: four SSE2
-// compares here; scanForSteering adds AVX2 and AVX-512 variants
-// (sip_line_skip.h; a Mask with kMaskedTail also loads partial blocks).
+// compares here; scanForSteering adds an AVX2 variant (sip_line_skip.h).
 // Without SSE2 there are no blocks and find() is a byte search.
 struct NoLfMask {
   static constexpr bool kBlocks = false;
@@ -176,7 +175,7 @@ using DefaultLfMask = NoLfMask;
 // walking ten header lines costs a few block loads and no per-line search
 // loop whose exit the branch predictor cannot learn. Never reads outside
 // [0, size): the last partial block is loaded as the 64 bytes ending at
-// `size` and shifted (or, kMaskedTail, by a masked load of its bytes).
+// `size` and shifted.
 template <class Mask>
 class BasicLfFinder {
  public:
@@ -211,9 +210,7 @@ class BasicLfFinder {
  private:
   void load(uint32_t at) noexcept {
     base_ = at;
-    if constexpr (requires { Mask::kMaskedTail; }) {
-      mask_ = Mask::maskUpTo(d_ + at, size_ - at);
-    } else if (at + 64 <= size_) {
+    if (at + 64 <= size_) {
       mask_ = Mask::mask64(d_ + at);
     } else if (size_ >= 64) {
       mask_ = Mask::mask64(d_ + size_ - 64) >> (at - (size_ - 64));

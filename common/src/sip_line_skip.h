@@ -19,9 +19,6 @@
 // Everything that runs in the AVX2 build of scanForSteering. Without a
 // tune= part, so that GCC still inlines the default-target helpers into it.
 #define SIPSTEER_AVX2_TARGET __attribute__((target("avx2,bmi,bmi2")))
-// The AVX-512BW build: one 64-byte compare yields the LF mask in a mask
-// register, and a masked load frames the buffer's last partial block.
-#define SIPSTEER_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,bmi,bmi2")))
 #endif
 
 namespace sipsteer::sip::detail {
@@ -37,26 +34,6 @@ struct Avx2LfMask {
     const auto hi_bits = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)));
     return lo_bits | static_cast<uint64_t>(hi_bits) << 32;
   }
-};
-
-// One compare of 64 bytes, the result already a 64-bit mask (AVX2 needs two
-// compares, two movemasks, a shift and an or). kMaskedTail: BasicLfFinder
-// loads every block, the last partial one included, as the `n` bytes from
-// `p`: the masked-off bytes are not read (AVX-512 masked loads suppress
-// faults there), so the shifted reload of the last 64 bytes and the byte
-// loop for messages under 64 bytes go away, and with them a branch per load.
-struct Avx512LfMask {
-  static constexpr bool kBlocks = true;
-  static constexpr bool kMaskedTail = true;
-  // The LF mask of the min(n, 64) bytes at `p`; n >= 1.
-  SIPSTEER_AVX512_TARGET static uint64_t maskUpTo(const uint8_t* p, uint32_t n) noexcept {
-    // bzhi keeps all 64 bits for an index of 64 (but looks only at the
-    // index's low 8 bits: hence the clamp rather than n itself).
-    const __mmask64 k = _bzhi_u64(~0ull, n < 64 ? n : 64);
-    const __m512i bytes = _mm512_maskz_loadu_epi8(k, p);
-    return _mm512_mask_cmpeq_epi8_mask(k, bytes, _mm512_set1_epi8('\n'));
-  }
-  SIPSTEER_AVX512_TARGET static uint64_t mask64(const uint8_t* p) noexcept { return maskUpTo(p, 64); }
 };
 #endif
 

@@ -133,7 +133,7 @@ ScanError steerLineByLine(std::span<const uint8_t> message, SteeringFields& out)
   return steerWith<NoLfMask>(message, out);
 }
 
-// flatten: GCC inlines neither the AVX2 (AVX-512) LF mask into the template (its
+// flatten: GCC inlines neither the AVX2 LF mask into the template (its
 // target differs) nor, once the template is inlined into several entries,
 // the start line parser; the per-packet path wants both inline.
 #if defined(__SSE2__)
@@ -159,23 +159,6 @@ bool cpuHasAvx2() noexcept {
 // another translation unit's static initializer before this one runs sees
 // false and takes the SSE2 path: slower, same results.
 const bool kUseAvx2 = cpuHasAvx2();
-
-[[gnu::flatten]] SIPSTEER_AVX512_TARGET ScanError steerAvx512(
-    std::span<const uint8_t> message, SteeringFields& out) noexcept {
-  return steerWith<Avx512LfMask>(message, out);
-}
-
-bool cpuHasAvx512() noexcept {
-  __builtin_cpu_init();
-  // __builtin_cpu_supports also checks that the OS saves the ZMM and mask
-  // registers (XCR0), not only CPUID.
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi") &&
-         __builtin_cpu_supports("bmi2");
-}
-// As kUseAvx2. Valgrind (3.19) reports a CPU without AVX-512 and takes the
-// AVX2 path: callgrind cannot execute these instructions.
-const bool kUseAvx512 = cpuHasAvx512();
 #endif
 
 }  // namespace
@@ -191,7 +174,6 @@ bool steeringSkipAvailable(SteeringSkip skip) noexcept {
 #endif
 #if defined(SIPSTEER_SCAN_AVX2)
     case SteeringSkip::kAvx2: return kUseAvx2;
-    case SteeringSkip::kAvx512: return kUseAvx512;
 #endif
     default: return false;
   }
@@ -208,9 +190,6 @@ ScanError scanForSteeringWith(SteeringSkip skip, std::span<const uint8_t> messag
     case SteeringSkip::kAvx2:
       if (kUseAvx2) return steerAvx2(message, out);
       break;
-    case SteeringSkip::kAvx512:
-      if (kUseAvx512) return steerAvx512(message, out);
-      break;
 #endif
     default: break;
   }
@@ -221,7 +200,6 @@ ScanError scanForSteeringWith(SteeringSkip skip, std::span<const uint8_t> messag
 
 ScanError scanForSteering(std::span<const uint8_t> message, SteeringFields& out) noexcept {
 #if defined(SIPSTEER_SCAN_AVX2)
-  if (kUseAvx512) return steerAvx512(message, out);
   if (kUseAvx2) return steerAvx2(message, out);
 #endif
 #if defined(__SSE2__)

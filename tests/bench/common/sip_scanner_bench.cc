@@ -100,7 +100,7 @@ void BM_ScanOptionsFast(benchmark::State& s) { scanBench(s, kOptions, kWantCallI
 // scanForSteering on the request, and on a response made from it (a
 // response needs CSeq too).
 // `skip` picks how counted header lines are stepped over (kAuto: what the
-// dataplane gets; kSse2: CPUs without AVX2; kAvx2: CPUs without AVX-512BW).
+// dataplane gets; kSse2: CPUs without AVX2).
 void steerBench(benchmark::State& state, const std::string& message,
                 detail::SteeringSkip skip = detail::SteeringSkip::kAuto) {
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(message.data()),
@@ -163,13 +163,6 @@ void BM_SteerLateCallIdSse2(benchmark::State& s) {
   steerBench(s, kLateCallId, detail::SteeringSkip::kSse2);
 }
 
-// AVX2 where kAuto picks AVX-512: the two block masks side by side.
-void BM_SteerOptionsAvx2(benchmark::State& s) { steerBench(s, kOptions, detail::SteeringSkip::kAvx2); }
-void BM_SteerInviteAvx2(benchmark::State& s) { steerBench(s, kInvite, detail::SteeringSkip::kAvx2); }
-void BM_SteerLateCallIdAvx2(benchmark::State& s) {
-  steerBench(s, kLateCallId, detail::SteeringSkip::kAvx2);
-}
-
 void BM_SteerInvite(benchmark::State& s) { steerBench(s, kInvite); }
 void BM_SteerOptions(benchmark::State& s) { steerBench(s, kOptions); }
 void BM_SteerOptionsResponse(benchmark::State& s) { steerBench(s, asResponse(kOptions)); }
@@ -199,9 +192,6 @@ BENCHMARK(BM_SteerOptionsResponse);
 BENCHMARK(BM_SteerLateCallId);
 BENCHMARK(BM_SteerOptionsSse2);
 BENCHMARK(BM_SteerLateCallIdSse2);
-BENCHMARK(BM_SteerOptionsAvx2);
-BENCHMARK(BM_SteerInviteAvx2);
-BENCHMARK(BM_SteerLateCallIdAvx2);
 BENCHMARK(BM_MemmemCallIdOptions);
 
 }  // namespace

@@ -193,10 +193,10 @@ ScanError scanForSteering(std::span<const uint8_t> message, SteeringFields& out)
 
 namespace detail {
 // How scanForSteering skips the header lines it only counts: kAuto is its
-// per-process choice (AVX-512BW, else AVX2 where the CPU has it, else SSE2
-// on x86, else line by line). The others are for tests, which run every one
-// the machine supports against the others; an unavailable one runs kAuto.
-enum class SteeringSkip : uint8_t { kAuto, kLineByLine, kSse2, kAvx2, kAvx512 };
+// per-process choice (AVX2 where the CPU has it, else SSE2 on x86, else line
+// by line). The others are for tests, which run every one the machine
+// supports against the others; an unavailable one runs kAuto.
+enum class SteeringSkip : uint8_t { kAuto, kLineByLine, kSse2, kAvx2 };
 bool steeringSkipAvailable(SteeringSkip skip) noexcept;
 ScanError scanForSteeringWith(SteeringSkip skip, std::span<const uint8_t> message,
                               SteeringFields& out) noexcept;
