@@ -239,16 +239,21 @@ struct Line {
 
 // Reads the physical line starting at `pos` plus, when `fold`, its
 // continuation lines. False when no LF ends it inside the buffer. A blank
-// line never folds.
-template <class Finder>
+// line never folds. kMayBeBlank = false: the caller has already seen that
+// the line does not start with LF or CRLF (scanForSteering, on every
+// packet: its start line begins after the skipped line ends, and its loop
+// returns at the blank line before framing one), so the blank test is left
+// out and line.blank is false.
+template <bool kMayBeBlank = true, class Finder>
 inline bool readLine(Finder& lf, const uint8_t* d, uint32_t size, uint32_t pos, bool fold,
                      Line& line) noexcept {
   line.begin = pos;
+  if constexpr (!kMayBeBlank) line.blank = false;
   uint32_t from = pos;
   for (;;) {
     const uint32_t e = lf.find(from);
     if (e >= size) return false;
-    if (from == pos) {
+    if (kMayBeBlank && from == pos) {
       line.blank = e == pos || (e == pos + 1 && d[pos] == '\r');
       if (line.blank) {
         line.end = pos;

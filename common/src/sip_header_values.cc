@@ -128,47 +128,6 @@ uint32_t viaParm(const uint8_t* d, uint32_t i, uint32_t e, bool fill, SipMessage
 
 }  // namespace
 
-Method methodFromToken(const uint8_t* p, uint32_t n) noexcept {
-  // Length then first byte picks the candidate; one inline compare confirms.
-  switch (n) {
-    case 3:
-      if (eqExact(p, "ACK")) return Method::kAck;
-      if (eqExact(p, "BYE")) return Method::kBye;
-      break;
-    case 4:
-      if (eqExact(p, "INFO")) return Method::kInfo;
-      break;
-    case 5:
-      if (eqExact(p, "PRACK")) return Method::kPrack;
-      if (eqExact(p, "REFER")) return Method::kRefer;
-      break;
-    case 6:
-      switch (p[0]) {
-        case 'I': return eqExact(p, "INVITE") ? Method::kInvite : Method::kUnknown;
-        case 'C': return eqExact(p, "CANCEL") ? Method::kCancel : Method::kUnknown;
-        case 'N': return eqExact(p, "NOTIFY") ? Method::kNotify : Method::kUnknown;
-        case 'U': return eqExact(p, "UPDATE") ? Method::kUpdate : Method::kUnknown;
-        default: break;
-      }
-      break;
-    case 7:
-      switch (p[0]) {
-        case 'O': return eqExact(p, "OPTIONS") ? Method::kOptions : Method::kUnknown;
-        case 'P': return eqExact(p, "PUBLISH") ? Method::kPublish : Method::kUnknown;
-        case 'M': return eqExact(p, "MESSAGE") ? Method::kMessage : Method::kUnknown;
-        default: break;
-      }
-      break;
-    case 8:
-      if (eqExact(p, "REGISTER")) return Method::kRegister;
-      break;
-    case 9:
-      if (eqExact(p, "SUBSCRIBE")) return Method::kSubscribe;
-      break;
-    default: break;
-  }
-  return Method::kUnknown;
-}
 
 ScanError parseVia(const uint8_t* d, uint32_t b, uint32_t e, bool top, bool strict,
                    SipMessage& out) noexcept {

@@ -59,7 +59,7 @@ template <class Mask>
 
   BasicLfFinder<Mask> lf(d, size);
   Line line;
-  if (!readLine(lf, d, size, pos, false, line)) return ScanError::kTRUNCATED;
+  if (!readLine<false>(lf, d, size, pos, false, line)) return ScanError::kTRUNCATED;
   if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
   StartLine start;
   const ScanError start_error = parseStartLine(d, line.begin, line.end, false, start);
@@ -97,7 +97,8 @@ template <class Mask>
       pos = e + 1;
       continue;
     }
-    if (!readLine(lf, d, size, pos, true, line)) return ScanError::kTRUNCATED;
+    // Not blank: the test above returned at LF and CRLF.
+    if (!readLine<false>(lf, d, size, pos, true, line)) return ScanError::kTRUNCATED;
     pos = line.next;
     uint32_t name_len = 7;
     // "Call-ID:" as nearly every sender spells it (any case) is what
@@ -106,8 +107,11 @@ template <class Mask>
     const Wanted w = usual ? Wanted::kCallId : matchWanted(d + line.begin, line.end - line.begin, name_len);
     if (w == Wanted::kNone || (w == Wanted::kCSeq && !(missing & 2u))) continue;
     if (line.end - line.begin > kLimits.max_line_length) return ScanError::kLINE_TOO_LONG;
-    const uint32_t colon = usual ? line.begin + 7 : skipClass(d, line.begin + name_len, line.end, kWsp);
-    if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
+    uint32_t colon = line.begin + 7;  // usual: the compare above matched the colon there
+    if (!usual) {
+      colon = skipClass(d, line.begin + name_len, line.end, kWsp);
+      if (colon >= line.end || d[colon] != ':') return ScanError::kBAD_HEADER_LINE;
+    }
     if (w == Wanted::kCallId) {
       const uint32_t b = skipLws(d, colon + 1, line.end);
       const uint32_t e = trimLwsBack(d, b, line.end);
