@@ -10,13 +10,13 @@
 #         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O3 -g -DNDEBUG"
 #   ninja -C build/prof bench_dataplane_pipeline
 #   tests/bench/dataplane/callgrind_per_packet.sh build/prof/tests/bench/dataplane/bench_dataplane_pipeline
-# Takes about a minute. FILTER defaults to the 1024-dialog OPTIONS case.
+# Takes about a minute. FILTER defaults to the 1024-dialog OPTIONS case with 4096 frames cycling.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  echo "usage: $0 BENCH_BINARY [FILTER=Pipeline/500/1024/1]" >&2
+  echo "usage: $0 BENCH_BINARY [FILTER=Pipeline/500/1024/1/4096]" >&2
   exit 2
 fi
-binary=$1 filter=${2:-Pipeline/500/1024/1}
+binary=$1 filter=${2:-Pipeline/500/1024/1/4096}
 command -v valgrind >/dev/null || { echo "$0: valgrind is not installed" >&2; exit 2; }
 out=$(mktemp /tmp/callgrind.pipeline.XXXXXX)
 trap 'rm -f "$out"' EXIT

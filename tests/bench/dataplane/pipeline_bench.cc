@@ -37,7 +37,9 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
 
 #include "pkt/checksum.h"
 #include "runtime/engine.h"
@@ -51,6 +53,10 @@ using namespace sipsteer::dp;
 constexpr uint32_t kDialogs = 1u << 20;
 constexpr uint16_t kBurst = 32;
 constexpr uint32_t kPackets = 4096;  // mbufs cycling through the rings
+// The hot-frames case cycles only this many, which all stay in L2
+// (256 x 2 KiB): against kPackets it shows what the frames' own cache
+// misses cost (a NIC's DMA leaves them in the LLC at best).
+constexpr uint32_t kHotFrames = 256;
 
 struct Port {
   rte_ring* rx = nullptr;  // driver -> port
@@ -64,10 +70,10 @@ struct Template {
   size_t udp = 0;     // offset of the UDP header
 };
 
-// ns/packet of the bare forwarder and of the driver alone per frame size,
-// for the pipeline's ratio and the worker-only figures.
+// ns/packet of the bare forwarder per frame size, and of the driver alone
+// per (frame size, frames cycling), for the ratio and the worker figures.
 std::map<int64_t, double> g_bare_ns;
-std::map<int64_t, double> g_driver_ns;
+std::map<std::pair<int64_t, int64_t>, double> g_driver_ns;
 
 // CPU time of this thread (the driver and the worker step both run on it):
 // the same clock Google Benchmark's items_per_second uses, and immune to the
@@ -89,8 +95,8 @@ double reportPerPacket(benchmark::State& state, uint64_t packets, double cpu_ns)
 
 // The same minus the driver's own cost measured for this frame size (when
 // BM_DriverOnly ran first, as it does in the default order).
-void reportWorkerOnly(benchmark::State& state, double ns) {
-  const auto driver = g_driver_ns.find(state.range(0));
+void reportWorkerOnly(benchmark::State& state, int64_t frames, double ns) {
+  const auto driver = g_driver_ns.find({state.range(0), frames});
   if (driver == g_driver_ns.end() || ns <= driver->second) return;
   const double worker = ns - driver->second;
   state.counters["worker_ns_per_pkt"] = worker;
@@ -139,15 +145,15 @@ void writeDigits(uint8_t* frame, const Template& t, uint32_t n) {
 
 // Runs `rounds` bursts of the driver + worker step; returns packets moved.
 template <typename Step>
-uint64_t drive(const Template& t, rte_mbuf** mbufs, uint32_t& next_id, Step&& step, uint64_t rounds,
-               uint32_t dialogs = kDialogs) {
+uint64_t drive(const Template& t, std::span<rte_mbuf* const> mbufs, uint32_t& next_id, Step&& step,
+               uint64_t rounds, uint32_t dialogs = kDialogs) {
   uint64_t moved = 0;
   uint32_t cursor = 0;
   rte_mbuf* burst[kBurst];
   for (uint64_t r = 0; r < rounds; ++r) {
     for (uint16_t i = 0; i < kBurst; ++i) {
       rte_mbuf* m = mbufs[cursor];
-      cursor = (cursor + 1) % kPackets;
+      cursor = cursor + 1 == mbufs.size() ? 0 : cursor + 1;
       uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
       std::memcpy(frame, t.frame.data(), 64);
       writeDigits(frame, t, next_id);
@@ -159,7 +165,7 @@ uint64_t drive(const Template& t, rte_mbuf** mbufs, uint32_t& next_id, Step&& st
     const unsigned back = rte_ring_sc_dequeue_burst(g_port.tx, reinterpret_cast<void**>(burst), kBurst, nullptr);
     moved += back;
     // Frames the pipeline dropped were freed; re-allocate them so the cycle
-    // keeps kPackets mbufs (only happens if something is wrong).
+    // keeps its mbufs (only happens if something is wrong).
     if (back != kBurst) std::fprintf(stderr, "bench: %u of %u frames came back\n", back, kBurst);
   }
   return moved;
@@ -169,13 +175,13 @@ uint64_t drive(const Template& t, rte_mbuf** mbufs, uint32_t& next_id, Step&& st
 // callgrind_per_packet.sh can count instructions in them alone
 // (--toggle-collect), without the warm-up's new dialogs.
 template <typename Step>
-[[gnu::noinline]] uint64_t timedDrive(const Template& t, rte_mbuf** mbufs, uint32_t& next_id, Step&& step,
-                                      uint64_t rounds, uint32_t dialogs) {
+[[gnu::noinline]] uint64_t timedDrive(const Template& t, std::span<rte_mbuf* const> mbufs, uint32_t& next_id,
+                                      Step&& step, uint64_t rounds, uint32_t dialogs) {
   return drive(t, mbufs, next_id, step, rounds, dialogs);
 }
 
-void prepare(const Template& t, rte_mbuf** mbufs) {
-  for (uint32_t i = 0; i < kPackets; ++i) {
+void prepare(const Template& t, std::span<rte_mbuf*> mbufs) {
+  for (size_t i = 0; i < mbufs.size(); ++i) {
     mbufs[i] = rte_pktmbuf_alloc(g_pool);
     std::memcpy(rte_pktmbuf_append(mbufs[i], static_cast<uint16_t>(t.frame.size())), t.frame.data(), t.frame.size());
   }
@@ -183,8 +189,8 @@ void prepare(const Template& t, rte_mbuf** mbufs) {
 
 void BM_DriverOnly(benchmark::State& state) {
   const Template t = makeTemplate(static_cast<size_t>(state.range(0)));
-  std::vector<rte_mbuf*> mbufs(kPackets);
-  prepare(t, mbufs.data());
+  std::vector<rte_mbuf*> mbufs(static_cast<size_t>(state.range(1)));
+  prepare(t, mbufs);
   uint32_t next = 0;
   void* moving[kBurst];
   auto step = [&] {
@@ -193,18 +199,19 @@ void BM_DriverOnly(benchmark::State& state) {
   };
   uint64_t packets = 0;
   const double start = threadCpuNs();
-  for (auto _ : state) packets += drive(t, mbufs.data(), next, step, 1024);
+  for (auto _ : state) packets += drive(t, mbufs, next, step, 1024);
   const double cpu_ns = threadCpuNs() - start;
   state.SetItemsProcessed(static_cast<int64_t>(packets));
   state.counters["frame_bytes"] = static_cast<double>(t.frame.size());
-  g_driver_ns[state.range(0)] = reportPerPacket(state, packets, cpu_ns);
+  state.counters["frames"] = static_cast<double>(state.range(1));
+  g_driver_ns[{state.range(0), state.range(1)}] = reportPerPacket(state, packets, cpu_ns);
   for (rte_mbuf* m : mbufs) rte_pktmbuf_free(m);
 }
 
 void BM_BareForwarder(benchmark::State& state) {
   const Template t = makeTemplate(static_cast<size_t>(state.range(0)));
   std::vector<rte_mbuf*> mbufs(kPackets);
-  prepare(t, mbufs.data());
+  prepare(t, mbufs);
   uint32_t next = 0;
   rte_mbuf* rx[kBurst];
   auto step = [&] {
@@ -214,7 +221,7 @@ void BM_BareForwarder(benchmark::State& state) {
   };
   uint64_t packets = 0;
   const double start = threadCpuNs();
-  for (auto _ : state) packets += drive(t, mbufs.data(), next, step, 1024);
+  for (auto _ : state) packets += drive(t, mbufs, next, step, 1024);
   const double cpu_ns = threadCpuNs() - start;
   state.SetItemsProcessed(static_cast<int64_t>(packets));
   state.counters["frame_bytes"] = static_cast<double>(t.frame.size());
@@ -224,8 +231,9 @@ void BM_BareForwarder(benchmark::State& state) {
 
 void BM_SipsteerPipeline(benchmark::State& state) {
   const Template t = makeTemplate(static_cast<size_t>(state.range(0)));
-  std::vector<rte_mbuf*> mbufs(kPackets);
-  prepare(t, mbufs.data());
+  const int64_t frames = state.range(3);
+  std::vector<rte_mbuf*> mbufs(static_cast<size_t>(frames));
+  prepare(t, mbufs);
   PipelineConfig config;
   config.port_count = 1;
   config.ports[0].port_id = g_port.id;
@@ -247,21 +255,22 @@ void BM_SipsteerPipeline(benchmark::State& state) {
   uint32_t next = 0;
   // Warm-up: every one of the 1M dialogs gets its affinity entry, so the
   // timed part measures the steady state (affinity hits on a full table).
-  drive(t, mbufs.data(), next, step, kDialogs / kBurst);
+  drive(t, mbufs, next, step, kDialogs / kBurst);
   const auto dialogs = static_cast<uint32_t>(state.range(1));
   uint64_t packets = 0;
   const double start = threadCpuNs();
-  for (auto _ : state) packets += timedDrive(t, mbufs.data(), next, step, 1024, dialogs);
+  for (auto _ : state) packets += timedDrive(t, mbufs, next, step, 1024, dialogs);
   const double cpu_ns = threadCpuNs() - start;
   state.SetItemsProcessed(static_cast<int64_t>(packets));
   const double ns = reportPerPacket(state, packets, cpu_ns);
   // Cost relative to the bare forwarder on the same frames (same driver).
   if (const auto bare = g_bare_ns.find(state.range(0)); bare != g_bare_ns.end() && bare->second > 0)
     state.counters["x_bare"] = ns / bare->second;
-  reportWorkerOnly(state, ns);
+  reportWorkerOnly(state, frames, ns);
   state.counters["frame_bytes"] = static_cast<double>(t.frame.size());
   state.counters["dialogs"] = static_cast<double>(dialogs);
   state.counters["sw_checksum"] = static_cast<double>(state.range(2));
+  state.counters["frames"] = static_cast<double>(frames);
   for (int r = 0; r < SIPSTEER_DROP_REASON_COUNT; ++r)
     if (counters->drops[r] != 0) state.counters["drop_reason_" + std::to_string(r)] = static_cast<double>(counters->drops[r]);
   uint64_t drops = 0;
@@ -273,17 +282,19 @@ void BM_SipsteerPipeline(benchmark::State& state) {
   for (rte_mbuf* m : mbufs) rte_pktmbuf_free(m);
 }
 
-BENCHMARK(BM_DriverOnly)->Arg(500)->Arg(1000)->MinTime(1.0);
+BENCHMARK(BM_DriverOnly)->Args({500, kPackets})->Args({1000, kPackets})->Args({500, kHotFrames})->MinTime(1.0);
 BENCHMARK(BM_BareForwarder)->Arg(500)->Arg(1000)->MinTime(1.0);
-// {frame bytes, distinct Call-IDs cycled, software UDP checksum check}:
-// 1M dialogs is the sizing target; 1024 shows the cost without cache misses
-// on the affinity table; checksum off is what a NIC with RX checksum offload
-// (or verify_checksums: false) gives.
+// {frame bytes, distinct Call-IDs cycled, software UDP checksum check,
+// frames cycling}: 1M dialogs is the sizing target; 1024 shows the cost
+// without cache misses on the affinity table; checksum off is what a NIC
+// with RX checksum offload (or verify_checksums: false) gives; 256 frames
+// (hot in L2) with 1024 dialogs is the path's computing alone.
 BENCHMARK(BM_SipsteerPipeline)
-    ->Args({500, kDialogs, 1})
-    ->Args({1000, kDialogs, 1})
-    ->Args({500, 1024, 1})
-    ->Args({500, kDialogs, 0})
+    ->Args({500, kDialogs, 1, kPackets})
+    ->Args({1000, kDialogs, 1, kPackets})
+    ->Args({500, 1024, 1, kPackets})
+    ->Args({500, kDialogs, 0, kPackets})
+    ->Args({500, 1024, 1, kHotFrames})
     ->MinTime(1.0);
 
 bool setUp() {
