@@ -187,24 +187,31 @@ void prepare(const Template& t, std::span<rte_mbuf*> mbufs) {
   }
 }
 
-void BM_DriverOnly(benchmark::State& state) {
-  const Template t = makeTemplate(static_cast<size_t>(state.range(0)));
-  std::vector<rte_mbuf*> mbufs(static_cast<size_t>(state.range(1)));
-  prepare(t, mbufs);
+// Times the driver with `step` as the worker over the benchmark's
+// iterations; returns (and reports) ns per packet.
+template <typename Step>
+double timeForwarding(benchmark::State& state, const Template& t, std::span<rte_mbuf* const> mbufs, Step&& step) {
   uint32_t next = 0;
-  void* moving[kBurst];
-  auto step = [&] {
-    const unsigned n = rte_ring_sc_dequeue_burst(g_port.rx, moving, kBurst, nullptr);
-    rte_ring_sp_enqueue_burst(g_port.tx, moving, n, nullptr);
-  };
   uint64_t packets = 0;
   const double start = threadCpuNs();
   for (auto _ : state) packets += drive(t, mbufs, next, step, 1024);
   const double cpu_ns = threadCpuNs() - start;
   state.SetItemsProcessed(static_cast<int64_t>(packets));
   state.counters["frame_bytes"] = static_cast<double>(t.frame.size());
+  return reportPerPacket(state, packets, cpu_ns);
+}
+
+void BM_DriverOnly(benchmark::State& state) {
+  const Template t = makeTemplate(static_cast<size_t>(state.range(0)));
+  std::vector<rte_mbuf*> mbufs(static_cast<size_t>(state.range(1)));
+  prepare(t, mbufs);
+  void* moving[kBurst];
+  auto step = [&] {
+    const unsigned n = rte_ring_sc_dequeue_burst(g_port.rx, moving, kBurst, nullptr);
+    rte_ring_sp_enqueue_burst(g_port.tx, moving, n, nullptr);
+  };
+  g_driver_ns[{state.range(0), state.range(1)}] = timeForwarding(state, t, mbufs, step);
   state.counters["frames"] = static_cast<double>(state.range(1));
-  g_driver_ns[{state.range(0), state.range(1)}] = reportPerPacket(state, packets, cpu_ns);
   for (rte_mbuf* m : mbufs) rte_pktmbuf_free(m);
 }
 
@@ -212,20 +219,13 @@ void BM_BareForwarder(benchmark::State& state) {
   const Template t = makeTemplate(static_cast<size_t>(state.range(0)));
   std::vector<rte_mbuf*> mbufs(kPackets);
   prepare(t, mbufs);
-  uint32_t next = 0;
   rte_mbuf* rx[kBurst];
   auto step = [&] {
     const uint16_t n = rte_eth_rx_burst(g_port.id, 0, rx, kBurst);
     const uint16_t sent = rte_eth_tx_burst(g_port.id, 0, rx, n);
     for (uint16_t i = sent; i < n; ++i) rte_pktmbuf_free(rx[i]);
   };
-  uint64_t packets = 0;
-  const double start = threadCpuNs();
-  for (auto _ : state) packets += drive(t, mbufs, next, step, 1024);
-  const double cpu_ns = threadCpuNs() - start;
-  state.SetItemsProcessed(static_cast<int64_t>(packets));
-  state.counters["frame_bytes"] = static_cast<double>(t.frame.size());
-  g_bare_ns[state.range(0)] = reportPerPacket(state, packets, cpu_ns);
+  g_bare_ns[state.range(0)] = timeForwarding(state, t, mbufs, step);
   for (rte_mbuf* m : mbufs) rte_pktmbuf_free(m);
 }
 
