@@ -6,8 +6,6 @@
 // offset modulo 64, so each lands on both sides of a block edge. Messages
 // sit in exactly sized heap buffers: ASan reports any read past the span.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,10 +14,13 @@
 #include <string_view>
 #include <vector>
 
+#include "support/guard_pages.h"
 #include "unit/common/sip_scan_support.h"
 
 namespace sipsteer::sip {
 namespace {
+
+using ::sipsteer::testing::GuardedPages;
 
 using detail::SteeringSkip;
 using testing::crlf;
@@ -207,49 +208,15 @@ TEST(SipSteeringSkipTest, LastByteStartsALine) {
   }
 }
 
-// Two pages, the second PROT_NONE: bytes copied to the end of the first
-// have nothing readable after them, so a read one byte past the message
-// faults, in any build (ASan, above, only in the sanitizer build).
-class GuardedPage {
- public:
-  GuardedPage() {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    void* p = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return;
-    base_ = static_cast<uint8_t*>(p);
-    if (mprotect(base_ + page_, page_, PROT_NONE) != 0) {
-      munmap(base_, 2 * page_);
-      base_ = nullptr;
-    }
-  }
-  ~GuardedPage() {
-    if (base_ != nullptr) munmap(base_, 2 * page_);
-  }
-  GuardedPage(const GuardedPage&) = delete;
-  GuardedPage& operator=(const GuardedPage&) = delete;
-
-  bool ok() const { return base_ != nullptr; }
-  // `bytes` copied so that their last byte is the last readable one.
-  std::span<const uint8_t> place(std::string_view bytes) {
-    uint8_t* at = base_ + page_ - bytes.size();
-    std::memcpy(at, bytes.data(), bytes.size());
-    return {at, bytes.size()};
-  }
-
- private:
-  size_t page_ = 0;
-  uint8_t* base_ = nullptr;
-};
-
 TEST(SipSteeringSkipTest, EveryPathStopsAtAGuardPage) {
-  GuardedPage guard;
+  GuardedPages guard;  // bytes before an unreadable page: a read past them faults
   ASSERT_TRUE(guard.ok()) << "mmap/mprotect: " << std::strerror(errno);
   // Messages of 1 to ~250 bytes and all their prefixes, each ending right
   // before the unreadable page: the last (partial) block of every size.
   for (size_t pad = 0; pad < 200; pad += 7) {
     const std::string text = crlf("BYE sip:a@b SIP/2.0\nX: " + std::string(pad, 'p') + "\ni: id\n\n");
     for (size_t n = 1; n <= text.size(); ++n) {
-      const std::span<const uint8_t> message = guard.place(std::string_view(text).substr(0, n));
+      const std::span<const uint8_t> message = guard.placeAtEnd(std::string_view(text).substr(0, n));
       SteeringFields ref;
       const ScanError ref_err = detail::scanForSteeringWith(SteeringSkip::kLineByLine, message, ref);
       for (const SteeringSkip path : {SteeringSkip::kSse2, SteeringSkip::kAvx2}) {

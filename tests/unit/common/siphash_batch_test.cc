@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <sipsteer/core/callid_hash.h>
 #include <sipsteer/core/siphash_batch.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <memory>
@@ -13,8 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "support/guard_pages.h"
+
 namespace sipsteer::core {
 namespace {
+
+using ::sipsteer::testing::GuardedPages;
 
 using detail::BatchPath;
 
@@ -131,37 +133,8 @@ TEST_P(SipHashBatchTest, MatchesTheReferenceVectors) {
     EXPECT_EQ(out[n], hashCallId(key, std::span<const uint8_t>(message, n))) << n;
 }
 
-// Pages with nothing mapped on either side: a read of even one byte outside
-// an input placed against either edge faults, vector gathers included
-// (which ASan does not check).
-class GuardedPage {
- public:
-  GuardedPage() {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    void* p = mmap(nullptr, 3 * page_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return;
-    base_ = static_cast<uint8_t*>(p);
-    if (mprotect(base_ + page_, page_, PROT_READ | PROT_WRITE) != 0) {
-      munmap(base_, 3 * page_);
-      base_ = nullptr;
-    }
-  }
-  ~GuardedPage() {
-    if (base_ != nullptr) munmap(base_, 3 * page_);
-  }
-  GuardedPage(const GuardedPage&) = delete;
-  GuardedPage& operator=(const GuardedPage&) = delete;
-  bool ok() const { return base_ != nullptr; }
-  uint8_t* begin() const { return base_ + page_; }
-  uint8_t* end() const { return base_ + 2 * page_; }
-
- private:
-  size_t page_ = 0;
-  uint8_t* base_ = nullptr;
-};
-
 TEST_P(SipHashBatchTest, ReadsNothingOutsideItsInputs) {
-  GuardedPage page;
+  GuardedPages page;  // nothing readable on either side, gathers included
   ASSERT_TRUE(page.ok()) << "mmap/mprotect: " << std::strerror(errno);
   std::mt19937_64 random(11);
   for (uint8_t* b = page.begin(); b != page.end(); ++b) *b = static_cast<uint8_t>(random());

@@ -4,11 +4,10 @@
 // the folds and the native-order helpers the parser uses, and the
 // incremental update against a full recomputation.
 #include "pkt/checksum.h"
+#include "support/guard_pages.h"
 
 #include <gtest/gtest.h>
 
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <memory>
@@ -17,6 +16,8 @@
 
 namespace sipsteer::dp {
 namespace {
+
+using ::sipsteer::testing::GuardedPages;
 
 // RFC 1071, the textbook loop: network-order 16-bit words, odd byte padded.
 uint16_t referenceSum(const uint8_t* p, size_t n, uint32_t initial) {
@@ -123,41 +124,9 @@ TEST(ChecksumTest, EveryLengthInAnExactBufferMatchesReference) {
   }
 }
 
-// ASan does not see inside AVX-512 masked loads (compiler builtins, not
-// instrumented accesses), so the hardware checks them instead: the bytes
-// end at a page that may not be read, or start right after one. A load of
-// one byte too many or too early faults; the masked-off bytes of an exact
-// masked load do not.
-class GuardedPages {
- public:
-  GuardedPages() : page_(static_cast<size_t>(sysconf(_SC_PAGESIZE))) {
-    // guard | data pages | guard
-    base_ = static_cast<uint8_t*>(mmap(nullptr, page_ * (kDataPages + 2), PROT_READ | PROT_WRITE,
-                                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    if (base_ == MAP_FAILED) return;
-    if (mprotect(base_, page_, PROT_NONE) != 0 ||
-        mprotect(base_ + page_ * (kDataPages + 1), page_, PROT_NONE) != 0) {
-      munmap(base_, page_ * (kDataPages + 2));
-      base_ = static_cast<uint8_t*>(MAP_FAILED);
-    }
-  }
-  ~GuardedPages() {
-    if (base_ != MAP_FAILED) munmap(base_, page_ * (kDataPages + 2));
-  }
-  GuardedPages(const GuardedPages&) = delete;
-  GuardedPages& operator=(const GuardedPages&) = delete;
-  bool ok() const { return base_ != MAP_FAILED; }
-  uint8_t* begin() const { return base_ + page_; }
-  uint8_t* end() const { return base_ + page_ * (kDataPages + 1); }
-
- private:
-  static constexpr size_t kDataPages = 2;
-  size_t page_;
-  uint8_t* base_;
-};
-
 TEST(ChecksumTest, EveryLengthBetweenGuardPagesMatchesReference) {
-  GuardedPages pages;
+  // ASan does not see inside AVX-512 masked loads: the guard pages do.
+  GuardedPages pages(2);
   ASSERT_TRUE(pages.ok()) << "mmap/mprotect of guard pages failed";
   std::mt19937 random(4096);
   for (uint8_t* b = pages.begin(); b != pages.end(); ++b) *b = static_cast<uint8_t>(random());
