@@ -60,6 +60,15 @@ struct ParsedPacket {
 void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& options,
                  ParsedPacket& out) noexcept;
 
+// The UDP checksum check parsePacket skips with verify_udp_checksum off,
+// done later: `p` is a kUdp result of parsePacket(data, ...) with
+// verify_l4_checksum on and verify_udp_checksum off. Afterwards `p` is
+// exactly what parsePacket with verify_udp_checksum on would have given
+// (kDrop with SIPSTEER_DROP_UDP_BAD_CHECKSUM, no ports, no payload, when the
+// checksum is wrong); returns false then. Lets the pipeline sum a burst's
+// datagrams while its flow-table lookups are in flight.
+bool verifyUdpChecksum(const uint8_t* data, ParsedPacket& p) noexcept;
+
 namespace detail {
 // parsePacket without its fast path for untagged IPv4/UDP: the reference the
 // fast path is tested against (same results for every frame).
