@@ -276,22 +276,16 @@ void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& optio
   if (!parseUntaggedIpv4Udp(data, length, options, out)) detail::parsePacketGeneral(data, length, options, out);
 }
 
-bool verifyUdpChecksum(const uint8_t* data, ParsedPacket& p) noexcept {
-  const uint8_t* udp = data + p.l4_offset;
-  // Zero: no checksum (IPv4; parsePacket already dropped it for IPv6).
-  if (udp[6] == 0 && udp[7] == 0) return true;
-  const uint16_t udp_length = static_cast<uint16_t>(p.payload_length + 8);
-  // The addresses as the IP header holds them (source then destination).
-  const bool v4 = p.family == SIPSTEER_FAMILY_IPV4;
-  const uint8_t* addrs = data + p.l3_offset + (v4 ? 12 : 8);
-  const size_t addr_len = v4 ? 4 : 16;
-  const uint64_t pseudo = pseudoHeaderNativeSum(addrs, addrs + addr_len, addr_len, kProtoUdp, udp_length);
-  if (checksumValid(udp, udp_length, pseudo)) return true;
+namespace detail {
+
+bool udpChecksumFailed(ParsedPacket& p) noexcept {
   // As parseUdp leaves it: no ports, no payload.
   p.sport = p.dport = p.payload_offset = p.payload_length = 0;
   drop(p, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
   return false;
 }
+
+}  // namespace detail
 
 bool parseQuoted(const uint8_t* data, uint32_t length, uint8_t family, QuotedPacket& out) noexcept {
   out = QuotedPacket{};
