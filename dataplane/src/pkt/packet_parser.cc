@@ -276,17 +276,6 @@ void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& optio
   if (!parseUntaggedIpv4Udp(data, length, options, out)) detail::parsePacketGeneral(data, length, options, out);
 }
 
-namespace detail {
-
-bool udpChecksumFailed(ParsedPacket& p) noexcept {
-  // As parseUdp leaves it: no ports, no payload.
-  p.sport = p.dport = p.payload_offset = p.payload_length = 0;
-  drop(p, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
-  return false;
-}
-
-}  // namespace detail
-
 bool parseQuoted(const uint8_t* data, uint32_t length, uint8_t family, QuotedPacket& out) noexcept {
   out = QuotedPacket{};
   uint32_t l4 = 0;

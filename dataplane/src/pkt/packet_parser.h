@@ -12,8 +12,6 @@
 
 #include <cstdint>
 
-#include "pkt/checksum.h"
-
 namespace sipsteer::dp {
 
 enum class PacketKind : uint8_t {
@@ -61,37 +59,6 @@ struct ParsedPacket {
 // Classifies `data[0, length)`.
 void parsePacket(const uint8_t* data, uint32_t length, const ParseOptions& options,
                  ParsedPacket& out) noexcept;
-
-// The UDP checksum check parsePacket skips with verify_udp_checksum off,
-// done later: `p` is a kUdp result of parsePacket(data, ...) with
-// verify_l4_checksum on and verify_udp_checksum off. Afterwards `p` is
-// exactly what parsePacket with verify_udp_checksum on would have given
-// (kDrop with SIPSTEER_DROP_UDP_BAD_CHECKSUM, no ports, no payload, when the
-// checksum is wrong); returns false then. Lets the pipeline sum a burst's
-// datagrams while its flow-table lookups are in flight. Inline: it runs
-// once per packet, and the pseudo-header is then two loads for IPv4.
-inline bool verifyUdpChecksum(const uint8_t* data, ParsedPacket& p) noexcept;
-
-namespace detail {
-// verifyUdpChecksum's failure: leaves `p` as parseUdp does.
-bool udpChecksumFailed(ParsedPacket& p) noexcept;
-}  // namespace detail
-
-inline bool verifyUdpChecksum(const uint8_t* data, ParsedPacket& p) noexcept {
-  const uint8_t* udp = data + p.l4_offset;
-  // Zero: no checksum (IPv4; parsePacket already dropped it for IPv6).
-  if ((udp[6] | udp[7]) == 0) return true;
-  const uint32_t udp_length = p.payload_length + 8u;
-  const uint8_t* ip = data + p.l3_offset;
-  // The addresses as the IP header holds them, source then destination.
-  constexpr uint8_t kUdp = 17;
-  const uint64_t pseudo = p.family == SIPSTEER_FAMILY_IPV4
-                              ? pseudoHeaderNativeSum(ip + 12, ip + 16, 4, kUdp, udp_length)
-                              : pseudoHeaderNativeSum(ip + 8, ip + 24, 16, kUdp, udp_length);
-  if (checksumValid(udp, udp_length, pseudo)) [[likely]]
-    return true;
-  return detail::udpChecksumFailed(p);
-}
 
 namespace detail {
 // parsePacket without its fast path for untagged IPv4/UDP: the reference the

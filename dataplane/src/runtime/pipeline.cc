@@ -111,15 +111,6 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
     shared_.flows->lookupBulk(keys, lookups, positions);
     for (uint16_t k = 0; k < lookups; ++k) staged_[owner[k]].sip.position = positions[k];
   }
-  // The UDP checksums, deferred from pass 1: summing the frames (in cache
-  // since pass 1) overlaps the flow entries' cache misses, which lookupBulk
-  // has just asked for. A datagram that fails is dropped in pass 2 as if the
-  // parser had dropped it (UDP_BAD_CHECKSUM, nothing else counted, no flow
-  // entry touched); its scan and lookup are ignored.
-  for (uint16_t i = 0; i < n; ++i) {
-    Staged& s = staged_[i];
-    if (s.udp_checksum_pending && !verifyUdpChecksum(rte_pktmbuf_mtod(pkts[i], const uint8_t*), s.p)) s.steer = false;
-  }
   // Pass 2, in arrival order.
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
@@ -150,7 +141,6 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
 // packet (callgrind, OPTIONS 500 B).
 __attribute__((always_inline)) inline void Pipeline::stage(rte_mbuf* m, Staged& s, const RuntimeTable* table) noexcept {
   s.steer = false;
-  s.udp_checksum_pending = false;
   s.sip.drop = 0;
   s.sip.vip = -1;
   s.sip.server = -1;
@@ -177,12 +167,9 @@ __attribute__((always_inline)) inline void Pipeline::stage(rte_mbuf* m, Staged& 
       config_.verify_checksums && (ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   options.verify_l4_checksum =
       config_.verify_checksums && (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-  // The UDP checksum is verified after the burst's lookups (process()).
-  options.verify_udp_checksum = false;
+  options.verify_udp_checksum = config_.verify_udp_checksum;
   parsePacket(frame, rte_pktmbuf_data_len(m), options, s.p);
-  if (s.p.kind != PacketKind::kUdp) return;
-  s.udp_checksum_pending = options.verify_l4_checksum && config_.verify_udp_checksum;
-  if (table == nullptr) return;
+  if (s.p.kind != PacketKind::kUdp || table == nullptr) return;
   s.steer = stageSip(frame, s.p, *table, s.sip, !batch_hash_);
 }
 

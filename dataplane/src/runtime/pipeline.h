@@ -97,9 +97,6 @@ class Pipeline {
     ParsedPacket p;
     SipContext sip;
     bool steer = false;  // a SIP packet for the steering path
-    // A kUdp packet whose UDP checksum is still to be verified (in software,
-    // after the burst's flow-table lookups were issued).
-    bool udp_checksum_pending = false;
   };
   // kConsumed: the packet was queued or kept (fragments) by the handler.
   enum class Verdict : uint8_t { kDrop, kToClient, kToServer, kBack, kConsumed };

@@ -135,39 +135,6 @@ TEST(PacketParserTest, UdpChecksumKnobSkipsOnlyTheUdpCheck) {
   EXPECT_EQ(parse(icmp, trust_udp).drop_reason, SIPSTEER_DROP_ICMP_MALFORMED);
 }
 
-// The pipeline parses with verify_udp_checksum off and verifies the sum
-// after the burst's lookups: the result must be what the parser gives.
-TEST(PacketParserTest, DeferredUdpChecksumEndsAsTheParserWould) {
-  ParseOptions deferred;
-  deferred.verify_udp_checksum = false;
-  for (UdpFrameSpec s : {spec4(), spec6()}) {
-    for (const bool corrupt : {false, true}) {
-      s.corrupt_udp_checksum = corrupt;
-      const Bytes f = testing::udpFrame(s, kSip);
-      ParsedPacket p = parse(f, deferred);
-      ASSERT_EQ(p.kind, PacketKind::kUdp);
-      EXPECT_EQ(verifyUdpChecksum(f.data(), p), !corrupt) << "family " << int(s.dst.family);
-      const ParsedPacket at_once = parse(f);
-      EXPECT_EQ(p.kind, at_once.kind);
-      EXPECT_EQ(p.drop_reason, at_once.drop_reason);
-      EXPECT_EQ(p.sport, at_once.sport);
-      EXPECT_EQ(p.payload_offset, at_once.payload_offset);
-      EXPECT_EQ(p.payload_length, at_once.payload_length);
-      if (corrupt) {
-        EXPECT_EQ(p.kind, PacketKind::kDrop);
-        EXPECT_EQ(p.drop_reason, SIPSTEER_DROP_UDP_BAD_CHECKSUM);
-      }
-    }
-  }
-  // IPv4 without a checksum (zero) has nothing to verify.
-  UdpFrameSpec s = spec4();
-  s.udp_checksum = false;
-  const Bytes f = testing::udpFrame(s, kSip);
-  ParsedPacket p = parse(f, deferred);
-  EXPECT_TRUE(verifyUdpChecksum(f.data(), p));
-  EXPECT_EQ(p.kind, PacketKind::kUdp);
-}
-
 TEST(PacketParserTest, Ipv4UdpWithoutChecksumIsAccepted) {
   UdpFrameSpec s = spec4();
   s.udp_checksum = false;
