@@ -122,11 +122,12 @@ TEST_P(PipelineTest, BurstsKeepOrderAndAffinity) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(serverNumber(decodeFrame(out2[i].frame)), first["burst-" + std::to_string(i)]);
 }
 
-// The UDP checksums of a burst are verified after its flow-table lookups
-// (they overlap the table's cache misses). A datagram that fails is still
-// dropped as UDP_BAD_CHECKSUM and nothing else, wherever it sits in the
-// burst and whatever its SIP says: no SIP error, no request counted, no
-// dialog pinned or touched; the good ones around it keep their order.
+// A datagram whose UDP checksum is wrong is dropped as UDP_BAD_CHECKSUM and
+// nothing else, wherever it sits in a burst and whatever its SIP says: no
+// SIP error, no request counted, no dialog pinned or touched (also when a
+// good packet of the same burst has its Call-ID); the good ones around it
+// keep their order. Guards any reordering of the burst's passes (verifying
+// the sums after the lookups was tried, see docs/dataplane.md).
 TEST_P(PipelineTest, BadUdpChecksumsInABurstAreDroppedAlone) {
   start(SIPSTEER_MODE_NAT);
   auto corrupted = clientFrame(family());
