@@ -122,6 +122,62 @@ TEST_P(PipelineTest, BurstsKeepOrderAndAffinity) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(serverNumber(decodeFrame(out2[i].frame)), first["burst-" + std::to_string(i)]);
 }
 
+// A datagram whose UDP checksum is wrong is dropped as UDP_BAD_CHECKSUM and
+// nothing else, wherever it sits in a burst and whatever its SIP says: no
+// SIP error, no request counted, no dialog pinned or touched (also when a
+// good packet of the same burst has its Call-ID); the good ones around it
+// keep their order. Guards any reordering of the burst's passes (verifying
+// the sums after the lookups was tried, see docs/dataplane.md).
+TEST_P(PipelineTest, BadUdpChecksumsInABurstAreDroppedAlone) {
+  start(SIPSTEER_MODE_NAT);
+  auto corrupted = clientFrame(family());
+  corrupted.corrupt_udp_checksum = true;
+  const auto bad = [&](const std::string& call_id, const std::string& method) {
+    SipRequestSpec r;
+    r.method = method;
+    r.call_id = call_id;
+    return udpFrame(corrupted, sipRequest(r));
+  };
+  const int pinned_server = serverNumber(forward(request("mixed-pinned")));
+  ASSERT_NE(pinned_server, 0);
+  const FlowEntry* pinned = flows_->lookup(hashOf("mixed-pinned"));
+  ASSERT_NE(pinned, nullptr);
+  const uint64_t requests = counters_->vips[0][SIPSTEER_VIP_REQUESTS];
+  const uint64_t dialogs = counters_->vips[0][SIPSTEER_VIP_NEW_DIALOGS];
+
+  std::vector<Bytes> burst;
+  burst.push_back(bad("mixed-new", "INVITE"));  // first in the burst; would pin a dialog
+  for (int i = 0; i < 8; ++i) burst.push_back(request("mixed-" + std::to_string(i)));
+  burst.push_back(bad("mixed-pinned", "BYE"));                    // would mark the dialog closing
+  burst.push_back(udpFrame(corrupted, std::string(300, 'x')));    // not SIP either: still a checksum drop
+  burst.push_back(request("mixed-pinned", "INFO"));
+  burst.push_back(bad("mixed-3", "INVITE"));  // a dialog a good packet of this burst pins
+  burst.push_back(request("mixed-new"));      // the good twin of the first one
+  burst.push_back(bad("mixed-last", "INVITE"));
+  const auto out = sendBurst(burst);
+
+  ASSERT_EQ(out.size(), 10u);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const auto d = decodeFrame(out[i].frame);
+    ASSERT_TRUE(d.ok) << d.error;
+    EXPECT_TRUE(d.l4_checksum_ok) << i;
+    const std::string sip(d.payload.begin(), d.payload.end());
+    const std::string want = i < 8 ? "mixed-" + std::to_string(i) : i == 8 ? "mixed-pinned" : "mixed-new";
+    EXPECT_NE(sip.find("Call-ID: " + want + "\r\n"), std::string::npos) << "frame " << i << " is " << want;
+    if (i == 8) {
+      EXPECT_EQ(serverNumber(d), pinned_server);
+    }
+  }
+  EXPECT_EQ(drops(SIPSTEER_DROP_UDP_BAD_CHECKSUM), 5u);
+  EXPECT_EQ(drops(SIPSTEER_DROP_SIP_MALFORMED), 0u);
+  for (const uint64_t errors : counters_->sip_errors) EXPECT_EQ(errors, 0u);
+  EXPECT_EQ(counters_->vips[0][SIPSTEER_VIP_REQUESTS] - requests, 10u);
+  EXPECT_EQ(counters_->vips[0][SIPSTEER_VIP_NEW_DIALOGS] - dialogs, 9u);  // mixed-0..7, mixed-new
+  EXPECT_EQ(loadRelaxed(pinned->flags) & kFlowClosing, 0) << "the bad BYE did not close the dialog";
+  EXPECT_EQ(flows_->lookup(hashOf("mixed-last")), nullptr) << "no dialog for a bad datagram";
+  ASSERT_NE(flows_->lookup(hashOf("mixed-new")), nullptr);
+}
+
 // A burst's Call-IDs are hashed together (eight per AVX-512 vector where the
 // CPU has it) or one by one: either way each dialog is pinned under
 // libsodium's hash of its Call-ID, whatever the Call-ID's length and its
