@@ -320,4 +320,44 @@ TEST(SipSteeringSkipTest, RandomEditsNearWhatTheSkipLooksFor) {
 }
 
 }  // namespace
+// The start line and the first header lines around the first 64-byte
+// block's end: request lines of every length around 64 bytes (after 0 to 2
+// leading CRLFs), well- and ill-formed, each with Call-ID values spelled
+// with and without surrounding whitespace, and their prefixes near the
+// 64-byte mark (written for the one-pass scanner of branch vscan, which
+// took the request line's SPs from a mask of the first block; kept for the
+// block paths, which find those LFs in the same block).
+TEST(SipSteeringSkipTest, StartLineAndCallIdValueAroundTheFirstBlock) {
+  const std::vector<std::string> values = {"Call-ID: v\n", "Call-ID:v\n", "Call-ID:  \tv \t\n", "call-id: \n",
+                                           "CALL-ID:\n v\n", "Call-ID: v\n \n", "Call-ID:\n"};
+  for (size_t lead = 0; lead < 3; ++lead) {
+    for (size_t uri = 1; uri < 80; ++uri) {
+      const std::string u(uri, 'u');
+      for (const std::string& start :
+           {"OPTIONS sip:" + u + " SIP/2.0\n", "INVITE sip:" + u + "  SIP/2.0\n", "BYE sip:" + u + "\tx SIP/2.0\n",
+            "FOO sip:" + u + " SIP/2.0\n", "ACK <sip:" + u + "> SIP/2.0\n", "BYE sip:" + u + " SIP/3.0\n"}) {
+        for (const std::string& value : values) {
+          const std::string text = std::string(lead, '\n') + start + "Via: x\n" + value + "\n";
+          const Steered s = agreed(crlf(text));
+          agreed(text);
+          if (s.err == ScanError::kOK) {
+            EXPECT_EQ(s.call_id.find_first_of(" \t\r\n"), std::string::npos) << s.call_id;
+          }
+          if (uri % 8 == 0 && value == values[0]) {
+            for (size_t n = 55; n < text.size() && n < 90; ++n) agreed(std::string_view(text).substr(0, n));
+          }
+        }
+      }
+    }
+  }
+  // The request line ending exactly at byte 63, 64 and 65 of the message.
+  for (size_t len = 60; len < 68; ++len) {
+    const std::string start = "OPTIONS sip:" + std::string(len - 21, 'u') + " SIP/2.0\n";
+    ASSERT_EQ(start.size(), len);
+    const Steered s = agreed(start + "Call-ID: edge\n\n");
+    EXPECT_EQ(s.err, ScanError::kOK) << len;
+    EXPECT_EQ(s.call_id, "edge");
+  }
+}
+
 }  // namespace sipsteer::sip
