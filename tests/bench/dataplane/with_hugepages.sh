@@ -32,4 +32,4 @@ fi
 mnt=$(mktemp -d /tmp/sipsteer-hugetlbfs.XXXXXX)
 trap 'restore; rmdir "$mnt"' EXIT
 SIPSTEER_BENCH_HUGEPAGES=1 unshare --mount --propagation private \
-  sh -c 'mount -t hugetlbfs -o pagesize=2M none "$0" && shift 0 && exec "$@"' "$mnt" "$@"
+  sh -c 'mount -t hugetlbfs -o pagesize=2M none "$0" && exec "$@"' "$mnt" "$@"

@@ -319,7 +319,6 @@ TEST(SipSteeringSkipTest, RandomEditsNearWhatTheSkipLooksFor) {
   }
 }
 
-}  // namespace
 // The start line and the first header lines around the first 64-byte
 // block's end: request lines of every length around 64 bytes (after 0 to 2
 // leading CRLFs), well- and ill-formed, each with Call-ID values spelled
@@ -360,4 +359,5 @@ TEST(SipSteeringSkipTest, StartLineAndCallIdValueAroundTheFirstBlock) {
   }
 }
 
+}  // namespace
 }  // namespace sipsteer::sip
