@@ -73,18 +73,32 @@ FlowTable* FlowTable::create(const std::string& name, uint32_t capacity, rte_rcu
     delete t;
     return nullptr;
   }
+  // Hints: a bucket per 8 positions, rounded up to a power of two, so at
+  // capacity a bucket holds 3.2-6.4 of its 8 slots on average.
+  t->hint_buckets_ = 1;
+  while (t->hint_buckets_ < (t->positions_ + FlowHints::kSlots - 1) / FlowHints::kSlots) t->hint_buckets_ <<= 1;
+  const size_t hint_bytes = sizeof(FlowHintBucket) * t->hint_buckets_;
+  t->hint_memory_ = static_cast<FlowHintBucket*>(
+      rte_zmalloc_socket(("flow_hints_" + name).c_str(), hint_bytes, 64, socket_id));
+  if (t->hint_memory_ == nullptr) {
+    error = "rte_zmalloc(" + std::to_string(hint_bytes) + " bytes of flow hints): out of DPDK memory (-m)";
+    delete t;
+    return nullptr;
+  }
+  t->hints_ = FlowHints(t->hint_memory_, t->hint_buckets_);
   // rte_hash has no size query: bucket array (8 slots of 2+4 bytes + 8-byte
   // header each, 64 B) for entries/8 buckets rounded to a power of two, plus
   // key slots (8-byte key + 8-byte data pointer) and the free-slot rings.
   size_t buckets = 1;
   while (buckets < params.entries / 8) buckets <<= 1;
-  t->memory_bytes_ = bytes + buckets * 64 + size_t{t->positions_} * (16 + 8);
+  t->memory_bytes_ = bytes + hint_bytes + buckets * 64 + size_t{t->positions_} * (16 + 8);
   return t;
 }
 
 FlowTable::~FlowTable() {
   if (hash_ != nullptr) rte_hash_free(hash_);
   rte_free(entries_);
+  rte_free(hint_memory_);
 }
 
 FlowEntry* FlowTable::lookup(uint64_t key) const noexcept {
@@ -96,19 +110,41 @@ FlowEntry* FlowTable::lookup(uint64_t key) const noexcept {
   return e;
 }
 
+FlowEntry* FlowTable::lookupAfterStaleHint(uint64_t key) const noexcept {
+  const int32_t pos = rte_hash_lookup_with_hash(hash_, &key, static_cast<hash_sig_t>(key));
+  if (pos < 0) return nullptr;
+  FlowEntry* e = &entries_[pos];
+  if (__atomic_load_n(&e->key, __ATOMIC_ACQUIRE) != key) return nullptr;  // being published
+  hints_.store(key, pos);
+  return e;
+}
+
 void FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept {
+  for (uint32_t i = 0; i < n; ++i) prefetchHint(keys[i]);
   const void* key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
   hash_sig_t sigs[RTE_HASH_LOOKUP_BULK_MAX];
+  uint32_t unhinted[RTE_HASH_LOOKUP_BULK_MAX];
+  uint32_t misses = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    key_ptrs[i] = &keys[i];
-    sigs[i] = static_cast<hash_sig_t>(keys[i]);
+    positions[i] = hints_.find(keys[i]);
+    if (positions[i] >= 0) {
+      rte_prefetch0(&entries_[positions[i]]);
+    } else {
+      unhinted[misses] = i;
+      key_ptrs[misses] = &keys[i];
+      sigs[misses++] = static_cast<hash_sig_t>(keys[i]);
+    }
   }
-  if (rte_hash_lookup_with_hash_bulk(hash_, key_ptrs, sigs, n, positions) != 0) {
-    for (uint32_t i = 0; i < n; ++i) positions[i] = -1;
-    return;
+  if (misses == 0) return;
+  int32_t found[RTE_HASH_LOOKUP_BULK_MAX];
+  if (rte_hash_lookup_with_hash_bulk(hash_, key_ptrs, sigs, misses, found) != 0) return;  // all stay -1
+  for (uint32_t j = 0; j < misses; ++j) {
+    if (found[j] < 0) continue;
+    const uint32_t i = unhinted[j];
+    positions[i] = found[j];
+    rte_prefetch0(&entries_[found[j]]);
+    hints_.store(keys[i], found[j]);
   }
-  for (uint32_t i = 0; i < n; ++i)
-    if (positions[i] >= 0) rte_prefetch0(&entries_[positions[i]]);
 }
 
 FlowEntry* FlowTable::insert(uint64_t key, bool* is_new) noexcept {
@@ -116,6 +152,7 @@ FlowEntry* FlowTable::insert(uint64_t key, bool* is_new) noexcept {
   if (pos < 0) return nullptr;
   FlowEntry* e = &entries_[pos];
   *is_new = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE) != key;
+  hints_.store(key, pos);
   return e;
 }
 
@@ -137,6 +174,7 @@ bool FlowTable::sweep(uint64_t now_tsc, uint64_t idle_ticks, uint64_t closing_ti
         if (pos >= 0 && !rcu_) rte_hash_free_key_with_position(hash_, pos);
         if (pos >= 0 || lookup(key) == nullptr) {
           __atomic_store_n(&e.key, uint64_t{0}, __ATOMIC_RELEASE);
+          hints_.erase(key, static_cast<int32_t>(sweep_cursor_));
           ++stats.expired;
         }
       } else {

@@ -8,7 +8,9 @@
 // Structure: an rte_hash (8-byte key = the 64-bit SipHash, lock-free readers,
 // multi-writer adds, deletes reclaimed through the workers' rte_rcu_qsbr)
 // maps the key to a position; entries_[position] holds the dialog state in
-// one cache line. Fields are relaxed atomics: concurrent writers of one
+// one cache line. Workers look positions up in FlowHints first (one cache
+// line per key, prefetchable as soon as the key is known; flow_hints.h) and
+// ask rte_hash only when the hint is missing or names another entry. Fields are relaxed atomics: concurrent writers of one
 // dialog write the same or equally good values (last writer wins).
 // Publication: an inserter fills the entry, then release-stores `key`;
 // readers acquire `key` and treat a mismatch as a miss.
@@ -18,6 +20,8 @@
 #pragma once
 
 #include <sipsteer/abi/common.h>
+
+#include "runtime/flow_hints.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -83,14 +87,19 @@ class FlowTable {
 
   // Workers. nullptr on a miss (or an entry being published).
   FlowEntry* lookup(uint64_t key) const noexcept;
-  // Workers. Looks up `n` (<= 64) keys at once (rte_hash pipelines the
-  // bucket loads) and prefetches the entries found; positions[i] < 0 on a
-  // miss. Resolve each with entryAt() later in the burst.
+  // Workers. Asks for the line of `key`'s hint; worth calling as soon as
+  // the key is known, well before lookupBulk().
+  void prefetchHint(uint64_t key) const noexcept { __builtin_prefetch(hints_.bucketOf(key), 0, 3); }
+  // Workers. Looks up `n` (<= 64) keys at once: hints first, rte_hash for
+  // the keys without one (it pipelines their bucket loads), and prefetches
+  // the entries found; positions[i] < 0 when rte_hash has no such key.
+  // Resolve each with entryAt() later in the burst.
   void lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept;
   FlowEntry* entryAt(int32_t position, uint64_t key) const noexcept {
     if (position < 0) return nullptr;
     FlowEntry* e = &entries_[position];
-    return __atomic_load_n(&e->key, __ATOMIC_ACQUIRE) == key ? e : nullptr;  // pairs with publish()
+    if (__atomic_load_n(&e->key, __ATOMIC_ACQUIRE) == key) return e;  // pairs with publish()
+    return lookupAfterStaleHint(key);
   }
   // Workers. The entry for `key`, added if absent (*is_new then true; the
   // caller fills it and calls publish()); nullptr when the table is full.
@@ -111,14 +120,23 @@ class FlowTable {
              const std::function<void(FlowEntry&)>& visit, SweepStats& stats);
 
   uint32_t capacity() const noexcept { return capacity_; }
+  uint64_t hintBuckets() const noexcept { return hint_buckets_; }
   uint32_t positions() const noexcept { return positions_; }
   // Bytes of DPDK memory the table holds (hash buckets + keys + entries).
   size_t memoryBytes() const noexcept { return memory_bytes_; }
 
  private:
   FlowTable() = default;
+  // A position that did not hold `key`: from a stale or colliding hint, or
+  // an entry still being published. rte_hash decides (and the hint is fixed).
+  FlowEntry* lookupAfterStaleHint(uint64_t key) const noexcept;
+
   rte_hash* hash_ = nullptr;
   FlowEntry* entries_ = nullptr;
+  FlowHintBucket* hint_memory_ = nullptr;
+  // A cache: workers refresh it from const lookups.
+  mutable FlowHints hints_;
+  uint64_t hint_buckets_ = 0;
   uint32_t capacity_ = 0;
   uint32_t positions_ = 0;
   uint32_t sweep_cursor_ = 0;

@@ -93,6 +93,7 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
         call_id_lengths[lookups] = sip.msg.call_id.length;
       } else {
         keys[lookups] = sip.hash;
+        shared_.flows->prefetchHint(sip.hash);
       }
       owner[lookups++] = i;
     }
