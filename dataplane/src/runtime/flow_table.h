@@ -10,8 +10,9 @@
 // maps the key to a position; entries_[position] holds the dialog state in
 // one cache line. Workers look positions up in FlowHints first (one cache
 // line per key, prefetchable as soon as the key is known; flow_hints.h) and
-// ask rte_hash only when the hint is missing or names another entry. Fields are relaxed atomics: concurrent writers of one
-// dialog write the same or equally good values (last writer wins).
+// ask rte_hash only when the hint is missing or names another entry.
+// Fields are relaxed atomics: concurrent writers of one dialog write the
+// same or equally good values (last writer wins).
 // Publication: an inserter fills the entry, then release-stores `key`;
 // readers acquire `key` and treat a mismatch as a miss.
 //
@@ -122,7 +123,7 @@ class FlowTable {
   uint32_t capacity() const noexcept { return capacity_; }
   uint64_t hintBuckets() const noexcept { return hint_buckets_; }
   uint32_t positions() const noexcept { return positions_; }
-  // Bytes of DPDK memory the table holds (hash buckets + keys + entries).
+  // Bytes of DPDK memory the table holds (hash buckets + keys + entries + hints).
   size_t memoryBytes() const noexcept { return memory_bytes_; }
 
  private:
