@@ -42,6 +42,8 @@ class FlowHints {
   FlowHints(FlowHintBucket* buckets, uint64_t bucket_count) noexcept
       : buckets_(buckets), mask_(bucket_count - 1) {}
 
+  FlowHintBucket* buckets() const noexcept { return buckets_; }
+  uint64_t bucketCount() const noexcept { return buckets_ == nullptr ? 0 : mask_ + 1; }
   const FlowHintBucket* bucketOf(uint64_t key) const noexcept { return &buckets_[key & mask_]; }
   FlowHintBucket* bucketOf(uint64_t key) noexcept { return &buckets_[key & mask_]; }
 

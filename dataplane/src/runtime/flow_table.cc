@@ -6,6 +6,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include <bit>
 #include <cstring>
 
 namespace sipsteer::dp {
@@ -75,22 +76,20 @@ FlowTable* FlowTable::create(const std::string& name, uint32_t capacity, rte_rcu
   }
   // Hints: a bucket per 8 positions, rounded up to a power of two, so at
   // capacity a bucket holds 3.2-6.4 of its 8 slots on average.
-  t->hint_buckets_ = 1;
-  while (t->hint_buckets_ < (t->positions_ + FlowHints::kSlots - 1) / FlowHints::kSlots) t->hint_buckets_ <<= 1;
-  const size_t hint_bytes = sizeof(FlowHintBucket) * t->hint_buckets_;
-  t->hint_memory_ = static_cast<FlowHintBucket*>(
+  const uint64_t hint_buckets = std::bit_ceil(uint64_t{(t->positions_ + FlowHints::kSlots - 1) / FlowHints::kSlots});
+  const size_t hint_bytes = sizeof(FlowHintBucket) * hint_buckets;
+  auto* hint_memory = static_cast<FlowHintBucket*>(
       rte_zmalloc_socket(("flow_hints_" + name).c_str(), hint_bytes, 64, socket_id));
-  if (t->hint_memory_ == nullptr) {
+  if (hint_memory == nullptr) {
     error = "rte_zmalloc(" + std::to_string(hint_bytes) + " bytes of flow hints): out of DPDK memory (-m)";
     delete t;
     return nullptr;
   }
-  t->hints_ = FlowHints(t->hint_memory_, t->hint_buckets_);
+  t->hints_ = FlowHints(hint_memory, hint_buckets);
   // rte_hash has no size query: bucket array (8 slots of 2+4 bytes + 8-byte
   // header each, 64 B) for entries/8 buckets rounded to a power of two, plus
   // key slots (8-byte key + 8-byte data pointer) and the free-slot rings.
-  size_t buckets = 1;
-  while (buckets < params.entries / 8) buckets <<= 1;
+  const size_t buckets = std::bit_ceil(size_t{params.entries / 8});
   t->memory_bytes_ = bytes + hint_bytes + buckets * 64 + size_t{t->positions_} * (16 + 8);
   return t;
 }
@@ -98,7 +97,7 @@ FlowTable* FlowTable::create(const std::string& name, uint32_t capacity, rte_rcu
 FlowTable::~FlowTable() {
   if (hash_ != nullptr) rte_hash_free(hash_);
   rte_free(entries_);
-  rte_free(hint_memory_);
+  rte_free(hints_.buckets());
 }
 
 FlowEntry* FlowTable::lookup(uint64_t key) const noexcept {
@@ -120,7 +119,6 @@ FlowEntry* FlowTable::lookupAfterStaleHint(uint64_t key) const noexcept {
 }
 
 void FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept {
-  for (uint32_t i = 0; i < n; ++i) prefetchHint(keys[i]);
   const void* key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
   hash_sig_t sigs[RTE_HASH_LOOKUP_BULK_MAX];
   uint32_t unhinted[RTE_HASH_LOOKUP_BULK_MAX];

@@ -88,8 +88,8 @@ class FlowTable {
 
   // Workers. nullptr on a miss (or an entry being published).
   FlowEntry* lookup(uint64_t key) const noexcept;
-  // Workers. Asks for the line of `key`'s hint; worth calling as soon as
-  // the key is known, well before lookupBulk().
+  // Workers. Asks for the line of `key`'s hint; call it as soon as the key
+  // is known, before lookupBulk() reads the hint.
   void prefetchHint(uint64_t key) const noexcept { __builtin_prefetch(hints_.bucketOf(key), 0, 3); }
   // Workers. Looks up `n` (<= 64) keys at once: hints first, rte_hash for
   // the keys without one (it pipelines their bucket loads), and prefetches
@@ -121,7 +121,7 @@ class FlowTable {
              const std::function<void(FlowEntry&)>& visit, SweepStats& stats);
 
   uint32_t capacity() const noexcept { return capacity_; }
-  uint64_t hintBuckets() const noexcept { return hint_buckets_; }
+  uint64_t hintBuckets() const noexcept { return hints_.bucketCount(); }
   uint32_t positions() const noexcept { return positions_; }
   // Bytes of DPDK memory the table holds (hash buckets + keys + entries + hints).
   size_t memoryBytes() const noexcept { return memory_bytes_; }
@@ -134,10 +134,9 @@ class FlowTable {
 
   rte_hash* hash_ = nullptr;
   FlowEntry* entries_ = nullptr;
-  FlowHintBucket* hint_memory_ = nullptr;
-  // A cache: workers refresh it from const lookups.
+  // A cache: workers refresh it from const lookups. Its buckets are ours
+  // (rte_zmalloc).
   mutable FlowHints hints_;
-  uint64_t hint_buckets_ = 0;
   uint32_t capacity_ = 0;
   uint32_t positions_ = 0;
   uint32_t sweep_cursor_ = 0;

@@ -107,6 +107,7 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
       for (uint16_t k = 0; k < lookups; ++k) {
         keys[k] = nonZeroHash(keys[k]);
         staged_[owner[k]].sip.hash = keys[k];
+        shared_.flows->prefetchHint(keys[k]);
       }
     }
     shared_.flows->lookupBulk(keys, lookups, positions);
