@@ -13,7 +13,7 @@ std::expected<DataplaneCounters, std::string> parseCounters(std::span<const uint
   uint64_t need = sizeof h + 8ULL * h.drop_reason_count + 8ULL * h.sip_error_count +
                   uint64_t{sizeof(sipsteer_port_counters)} * h.port_count +
                   uint64_t{sizeof(sipsteer_vip_counters)} * h.vip_count +
-                  uint64_t{sizeof(sipsteer_server_counters)} * h.server_count;
+                  uint64_t{sizeof(sipsteer_server_counters)} * h.server_count + 8ULL * h.affinity_count;
   if (need != blob.size()) {
     return std::unexpected("counters blob is " + std::to_string(blob.size()) + " bytes, its header says " +
                            std::to_string(need));
@@ -40,6 +40,8 @@ std::expected<DataplaneCounters, std::string> parseCounters(std::span<const uint
   off += sizeof(sipsteer_vip_counters) * h.vip_count;
   c.servers.resize(h.server_count);
   copy(c.servers.data(), sizeof(sipsteer_server_counters) * h.server_count);
+  off += sizeof(sipsteer_server_counters) * h.server_count;
+  readArray(c.affinity.data(), h.affinity_count, c.affinity.size());
   return c;
 }
 

@@ -23,6 +23,7 @@ struct DataplaneCounters {
   std::vector<sipsteer_port_counters> ports;
   std::vector<sipsteer_vip_counters> vips;
   std::vector<sipsteer_server_counters> servers;
+  std::array<uint64_t, SIPSTEER_AFFINITY_COUNTER_COUNT> affinity{};  // zeros from a sender without them
 };
 
 std::expected<DataplaneCounters, std::string> parseCounters(std::span<const uint8_t> blob);

@@ -247,6 +247,17 @@ std::vector<prometheus::MetricFamily> DataplaneCollector::Collect() const {
   }
   SIPSTEER_SERVER_COUNTER_X(SIPSTEER_X)
 #undef SIPSTEER_X
+#define SIPSTEER_X(name, label, help)                                                                     \
+  {                                                                                                       \
+    const bool gauge = SIPSTEER_AFFINITY_##name == SIPSTEER_AFFINITY_ENTRIES ||                           \
+                       SIPSTEER_AFFINITY_##name == SIPSTEER_AFFINITY_CAPACITY ||                          \
+                       SIPSTEER_AFFINITY_##name == SIPSTEER_AFFINITY_MEMORY_BYTES;                        \
+    auto f = family(std::string("sipsteer_dataplane_affinity_") + label + (gauge ? "" : "_total"), help, gauge); \
+    f.metric.push_back(sample({}, static_cast<double>(c.affinity[SIPSTEER_AFFINITY_##name]), gauge));      \
+    out.push_back(std::move(f));                                                                          \
+  }
+  SIPSTEER_AFFINITY_COUNTER_X(SIPSTEER_X)
+#undef SIPSTEER_X
   auto gen = family("sipsteer_dataplane_table_generation", "Table generation the dataplane uses", true);
   gen.metric.push_back(sample({}, static_cast<double>(c.generation), true));
   out.push_back(std::move(gen));

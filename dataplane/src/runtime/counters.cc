@@ -8,7 +8,8 @@ std::vector<uint8_t> serializeCounters(std::span<const WorkerCounters* const> wo
                                        uint64_t generation, uint64_t uptime_ns,
                                        std::span<const uint16_t> ports, uint32_t vip_count,
                                        std::span<const ServerCounterRef> servers,
-                                       std::span<const uint64_t> active_dialogs) {
+                                       std::span<const uint64_t> active_dialogs,
+                                       const AffinityFigures& affinity) {
   sipsteer_counters_header h{};
   h.generation = generation;
   h.uptime_ns = uptime_ns;
@@ -17,10 +18,11 @@ std::vector<uint8_t> serializeCounters(std::span<const WorkerCounters* const> wo
   h.port_count = static_cast<uint32_t>(ports.size());
   h.vip_count = vip_count;
   h.server_count = static_cast<uint32_t>(servers.size());
+  h.affinity_count = SIPSTEER_AFFINITY_COUNTER_COUNT;
   std::vector<uint8_t> out;
   out.reserve(sizeof h + 8 * (size_t{SIPSTEER_DROP_REASON_COUNT} + size_t{SIPSTEER_SIP_ERROR_COUNT}) +
               ports.size() * sizeof(sipsteer_port_counters) + vip_count * sizeof(sipsteer_vip_counters) +
-              servers.size() * sizeof(sipsteer_server_counters));
+              servers.size() * sizeof(sipsteer_server_counters) + 8 * size_t{SIPSTEER_AFFINITY_COUNTER_COUNT});
   auto append = [&out](const void* p, size_t n) {
     const size_t at = out.size();
     out.resize(at + n);
@@ -65,6 +67,14 @@ std::vector<uint8_t> serializeCounters(std::span<const WorkerCounters* const> wo
     }
     append(&sc, sizeof sc);
   }
+  uint64_t figures[SIPSTEER_AFFINITY_COUNTER_COUNT];
+  for (int i = 0; i < SIPSTEER_AFFINITY_COUNTER_COUNT; ++i)
+    figures[i] = sum([i](const WorkerCounters& w) -> const uint64_t& { return w.affinity[i]; });
+  figures[SIPSTEER_AFFINITY_STALE_HINTS] = affinity.stale_hints;
+  figures[SIPSTEER_AFFINITY_ENTRIES] = affinity.entries;
+  figures[SIPSTEER_AFFINITY_CAPACITY] = affinity.capacity;
+  figures[SIPSTEER_AFFINITY_MEMORY_BYTES] = affinity.memory_bytes;
+  append(figures, sizeof figures);
   return out;
 }
 

@@ -32,6 +32,16 @@ struct alignas(64) WorkerCounters {
   uint64_t servers[kMaxServerSlots][SIPSTEER_SERVER_COUNTER_COUNT];
   // Absorbed ICMP errors that did match a flow (drops[] counts the others).
   uint64_t icmp_validated;
+  // LOOKUPS and HINT_MISSES; the table's own figures come from AffinityFigures.
+  uint64_t affinity[SIPSTEER_AFFINITY_COUNTER_COUNT];
+};
+
+// The affinity table's figures that are not per worker (engine.cc).
+struct AffinityFigures {
+  uint64_t stale_hints = 0;
+  uint64_t entries = 0;  // at the last full sweep
+  uint64_t capacity = 0;
+  uint64_t memory_bytes = 0;
 };
 
 struct ServerCounterRef {
@@ -46,6 +56,7 @@ std::vector<uint8_t> serializeCounters(std::span<const WorkerCounters* const> wo
                                        uint64_t generation, uint64_t uptime_ns,
                                        std::span<const uint16_t> ports, uint32_t vip_count,
                                        std::span<const ServerCounterRef> servers,
-                                       std::span<const uint64_t> active_dialogs);
+                                       std::span<const uint64_t> active_dialogs,
+                                       const AffinityFigures& affinity);
 
 }  // namespace sipsteer::dp

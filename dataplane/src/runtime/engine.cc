@@ -126,8 +126,13 @@ std::vector<uint8_t> Engine::counters() {
   const uint64_t uptime_ns = (rte_rdtsc() - start_tsc_) * 1'000'000'000ull / tsc_hz_;
   std::vector<const WorkerCounters*> blocks(counters_.begin(), counters_.end());
   blocks.push_back(sweep_counters_);
+  AffinityFigures affinity;
+  affinity.stale_hints = flows_->staleHints();
+  affinity.entries = live_dialogs_;
+  affinity.capacity = flows_->capacity();
+  affinity.memory_bytes = flows_->memoryBytes();
   return serializeCounters({blocks.data(), blocks.size()}, generation(), uptime_ns, port_ids_, vip_count, servers,
-                           active_dialogs_);
+                           active_dialogs_, affinity);
 }
 
 void Engine::drainEvents(std::vector<sipsteer_event>& out) {
@@ -176,9 +181,12 @@ void Engine::tickAt(uint64_t now) {
           bump(sweep_counters_->servers[slot][SIPSTEER_SERVER_UNANSWERED]);
       },
       stats);
+  live_dialogs_run_ += stats.live;
   if (wrapped) {
     active_dialogs_.swap(active_dialogs_run_);
     std::fill(active_dialogs_run_.begin(), active_dialogs_run_.end(), 0);
+    live_dialogs_ = live_dialogs_run_;
+    live_dialogs_run_ = 0;
   }
   if (resolver_ && t != nullptr && now - last_resolve_tsc_ > tsc_hz_) {
     last_resolve_tsc_ = now;

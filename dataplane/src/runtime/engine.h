@@ -64,6 +64,8 @@ class Engine final : public ControlHandler {
   // Open dialogs (affinity entries not closing) per counter slot, as of the
   // last full sweep; exported as ACTIVE_DIALOGS in counters().
   uint64_t activeDialogs(uint16_t counter_slot) const noexcept { return active_dialogs_[counter_slot]; }
+  // Affinity entries the last full sweep found live (closing ones included).
+  uint64_t liveDialogs() const noexcept { return live_dialogs_; }
 
  private:
   Engine() = default;
@@ -85,6 +87,8 @@ class Engine final : public ControlHandler {
   std::unordered_map<uint32_t, uint64_t> down_marks_;
   std::vector<uint64_t> active_dialogs_;      // per counter slot, last full sweep
   std::vector<uint64_t> active_dialogs_run_;  // the sweep in progress
+  uint64_t live_dialogs_ = 0;                 // affinity entries, last full sweep
+  uint64_t live_dialogs_run_ = 0;             // the sweep in progress
   uint64_t start_tsc_ = 0;
   uint64_t tsc_hz_ = 0;
   uint64_t last_resolve_tsc_ = 0;

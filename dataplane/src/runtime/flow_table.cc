@@ -110,6 +110,7 @@ FlowEntry* FlowTable::lookup(uint64_t key) const noexcept {
 }
 
 FlowEntry* FlowTable::lookupAfterStaleHint(uint64_t key) const noexcept {
+  __atomic_fetch_add(&stale_hints_, 1, __ATOMIC_RELAXED);
   const int32_t pos = rte_hash_lookup_with_hash(hash_, &key, static_cast<hash_sig_t>(key));
   if (pos < 0) return nullptr;
   FlowEntry* e = &entries_[pos];
@@ -118,7 +119,7 @@ FlowEntry* FlowTable::lookupAfterStaleHint(uint64_t key) const noexcept {
   return e;
 }
 
-void FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept {
+uint32_t FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept {
   const void* key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
   hash_sig_t sigs[RTE_HASH_LOOKUP_BULK_MAX];
   uint32_t unhinted[RTE_HASH_LOOKUP_BULK_MAX];
@@ -133,9 +134,9 @@ void FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions)
       sigs[misses++] = static_cast<hash_sig_t>(keys[i]);
     }
   }
-  if (misses == 0) return;
+  if (misses == 0) return 0;
   int32_t found[RTE_HASH_LOOKUP_BULK_MAX];
-  if (rte_hash_lookup_with_hash_bulk(hash_, key_ptrs, sigs, misses, found) != 0) return;  // all stay -1
+  if (rte_hash_lookup_with_hash_bulk(hash_, key_ptrs, sigs, misses, found) != 0) return misses;  // all stay -1
   for (uint32_t j = 0; j < misses; ++j) {
     if (found[j] < 0) continue;
     const uint32_t i = unhinted[j];
@@ -143,6 +144,7 @@ void FlowTable::lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions)
     rte_prefetch0(&entries_[found[j]]);
     hints_.store(keys[i], found[j]);
   }
+  return misses;
 }
 
 FlowEntry* FlowTable::insert(uint64_t key, bool* is_new) noexcept {

@@ -94,8 +94,9 @@ class FlowTable {
   // Workers. Looks up `n` (<= 64) keys at once: hints first, rte_hash for
   // the keys without one (it pipelines their bucket loads), and prefetches
   // the entries found; positions[i] < 0 when rte_hash has no such key.
-  // Resolve each with entryAt() later in the burst.
-  void lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept;
+  // Resolve each with entryAt() later in the burst. Returns how many keys
+  // no hint answered (rte_hash was asked).
+  uint32_t lookupBulk(const uint64_t* keys, uint32_t n, int32_t* positions) const noexcept;
   FlowEntry* entryAt(int32_t position, uint64_t key) const noexcept {
     if (position < 0) return nullptr;
     FlowEntry* e = &entries_[position];
@@ -125,6 +126,9 @@ class FlowTable {
   uint32_t positions() const noexcept { return positions_; }
   // Bytes of DPDK memory the table holds (hash buckets + keys + entries + hints).
   size_t memoryBytes() const noexcept { return memory_bytes_; }
+  // Positions entryAt() found holding another key, so that rte_hash was
+  // asked again (all workers; rare, so one shared atomic).
+  uint64_t staleHints() const noexcept { return __atomic_load_n(&stale_hints_, __ATOMIC_RELAXED); }
 
  private:
   FlowTable() = default;
@@ -142,6 +146,7 @@ class FlowTable {
   uint32_t sweep_cursor_ = 0;
   bool rcu_ = false;  // deleted positions are reclaimed through RCU
   size_t memory_bytes_ = 0;
+  mutable uint64_t stale_hints_ = 0;
 };
 
 }  // namespace sipsteer::dp

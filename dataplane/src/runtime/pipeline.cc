@@ -110,7 +110,7 @@ void Pipeline::process(rte_mbuf** pkts, uint16_t n, uint16_t rx_port, TxBatch& t
         shared_.flows->prefetchHint(keys[k]);
       }
     }
-    shared_.flows->lookupBulk(keys, lookups, positions);
+    lookUpDialogs(keys, lookups, positions);
     for (uint16_t k = 0; k < lookups; ++k) staged_[owner[k]].sip.position = positions[k];
   }
   // Pass 2, in arrival order.
@@ -452,7 +452,7 @@ Pipeline::Verdict Pipeline::handleFragment(rte_mbuf* m, const ParsedPacket& p, u
     if (!stageSip(scratch_, whole_p, *table, ctx, true)) {
       dropped(SIPSTEER_DROP_NOT_FOR_US);
     } else {
-      if (ctx.drop == 0) shared_.flows->lookupBulk(&ctx.hash, 1, &ctx.position);
+      if (ctx.drop == 0) lookUpDialogs(&ctx.hash, 1, &ctx.position);
       verdict = handleUdp(whole, scratch_, whole_p, ctx, table, now);
     }
   } else if (whole_p.kind == PacketKind::kDrop) {

@@ -140,6 +140,12 @@ class Pipeline {
     bump(counters_->drops[reason]);
     return Verdict::kDrop;
   }
+  // FlowTable::lookupBulk, counted (sipsteer_dataplane_affinity_*).
+  void lookUpDialogs(const uint64_t* keys, uint16_t n, int32_t* positions) noexcept {
+    const uint32_t misses = shared_.flows->lookupBulk(keys, n, positions);
+    bump(counters_->affinity[SIPSTEER_AFFINITY_LOOKUPS], n);
+    if (misses != 0) bump(counters_->affinity[SIPSTEER_AFFINITY_HINT_MISSES], misses);
+  }
 
   PipelineConfig config_;
   PipelineShared shared_;

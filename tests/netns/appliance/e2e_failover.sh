@@ -37,6 +37,17 @@ share2=$(awk -v a="$n2" -v t="$total" 'BEGIN { printf "%.1f", 100 * a / t }')
 lab_log "weight-2 server share ${share2}% (weights say 66.7%)"
 awk -v s="$share2" 'BEGIN { exit !(s >= 61.7 && s <= 71.7) }' || lab_fail "share ${share2}% is not within 5 points of 66.7%"
 [ "$n3" = 0 ] || lab_fail "backup tier took $n3 dialogs while the primary tier was up"
+# The affinity table as Prometheus sees it: every SIP message of a call is
+# looked up (INVITE, ACK, BYE and the server's responses); only a new
+# dialog finds no flow hint.
+lookups=$(lab_metric sipsteer_dataplane_affinity_lookups_total)
+misses=$(lab_metric sipsteer_dataplane_affinity_hint_misses_total)
+capacity=$(lab_metric sipsteer_dataplane_affinity_capacity)
+lab_log "affinity table: $lookups lookups, $misses not answered by a flow hint, capacity $capacity dialogs"
+[ "$lookups" -ge $((3 * calls)) ] || lab_fail "only $lookups affinity lookups for $calls calls"
+[ "$misses" -ge "$total" ] && [ "$misses" -le $((total + total / 20)) ] ||
+  lab_fail "$misses hint misses for $total new dialogs: in-dialog messages should find their hint"
+[ "$capacity" = 65536 ] || lab_fail "affinity capacity $capacity, the lab configures 65536"
 
 # --- 2: the weight-2 server dies mid-run ------------------------------------------------
 lab_log "phase 2: 240 calls at 30/s, server 2 killed after ~3 s"

@@ -134,6 +134,25 @@ TEST(CountersTest, ParsesAndRefusesShortOrLyingBlobs) {
   EXPECT_FALSE(parseCounters(blob));
 }
 
+// The affinity figures at the blob's end: a newer dataplane's extra ones are
+// skipped, and a blob that claims more than it carries is refused.
+TEST(CountersTest, ReadsTheAffinityFiguresAtTheEnd) {
+  sipsteer_counters_header h{};
+  h.affinity_count = SIPSTEER_AFFINITY_COUNTER_COUNT + 1;
+  std::vector<uint8_t> blob(sizeof h);
+  std::memcpy(blob.data(), &h, sizeof h);
+  for (uint32_t i = 0; i < h.affinity_count; ++i) {
+    uint64_t v = 1000 + i;
+    blob.insert(blob.end(), reinterpret_cast<uint8_t*>(&v), reinterpret_cast<uint8_t*>(&v) + 8);
+  }
+  auto c = parseCounters(blob);
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->affinity[SIPSTEER_AFFINITY_LOOKUPS], 1000u);
+  EXPECT_EQ(c->affinity[SIPSTEER_AFFINITY_MEMORY_BYTES], 1000u + SIPSTEER_AFFINITY_MEMORY_BYTES);
+  blob.erase(blob.end() - 8, blob.end());  // one figure short
+  EXPECT_FALSE(parseCounters(blob));
+}
+
 // Waits (bounded) for a condition that depends on the peer thread.
 template <typename F>
 bool eventually(DataplaneClient& client, F done) {

@@ -3,7 +3,11 @@
 // request. The clock is injected (Engine::tickAt); no timing is asserted.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sipsteer/abi/proto.h>
 #include <sipsteer/core/table_builder.h>
+
+#include <array>
+#include <cstring>
 
 #include "runtime/engine.h"
 
@@ -125,6 +129,38 @@ TEST_F(EngineSweepTest, ClosingDialogsAreNotActive) {
   storeRelaxed(closing->flags, uint8_t{0});  // not closing: counted again next sweep
   engine_->tickAt(start + kWindow + 2);
   EXPECT_EQ(active(1), 2u);
+}
+
+// The COUNTERS_REPLY blob ends with the affinity table's figures
+// (sipsteer_dataplane_affinity_*): its size, its memory and, once a sweep
+// has passed over the whole table, the dialogs it holds.
+TEST_F(EngineSweepTest, CountersReplyCarriesTheAffinityTable) {
+  auto affinity = [&] {
+    const std::vector<uint8_t> blob = engine_->counters();
+    sipsteer_counters_header h{};
+    std::array<uint64_t, SIPSTEER_AFFINITY_COUNTER_COUNT> values{};
+    EXPECT_GE(blob.size(), sizeof h + sizeof values);
+    if (blob.size() < sizeof h + sizeof values) return values;
+    std::memcpy(&h, blob.data(), sizeof h);
+    EXPECT_EQ(h.affinity_count, static_cast<uint32_t>(SIPSTEER_AFFINITY_COUNTER_COUNT));
+    std::memcpy(values.data(), blob.data() + blob.size() - sizeof values, sizeof values);
+    return values;
+  };
+  const uint64_t start = 70'000;
+  dialog(41, 1, start, 0);
+  dialog(42, 2, start, 0);
+  FlowEntry* closing = dialog(43, 2, start, 0);
+  storeRelaxed(closing->flags, kFlowClosing);
+  auto before = affinity();
+  EXPECT_EQ(before[SIPSTEER_AFFINITY_ENTRIES], 0u) << "no full sweep yet";
+  EXPECT_EQ(before[SIPSTEER_AFFINITY_CAPACITY], 1024u);
+  EXPECT_EQ(before[SIPSTEER_AFFINITY_MEMORY_BYTES], engine_->flows().memoryBytes());
+  EXPECT_GT(before[SIPSTEER_AFFINITY_MEMORY_BYTES], 1024u * sizeof(FlowEntry));
+
+  engine_->tickAt(start + 1);  // the default budget covers this table in one tick
+  EXPECT_EQ(engine_->liveDialogs(), 3u) << "closing dialogs still hold entries";
+  EXPECT_EQ(affinity()[SIPSTEER_AFFINITY_ENTRIES], 3u);
+  EXPECT_EQ(affinity()[SIPSTEER_AFFINITY_STALE_HINTS], 0u);
 }
 
 TEST(ClaimUnansweredTest, RulesWithAnInjectedClock) {

@@ -108,7 +108,7 @@ TEST(FlowTableTest, HintOfAnotherDialogFallsBackToRteHash) {
   add(*t, second, 1);  // its hint takes first's slot
   uint64_t keys[2] = {first, second};
   int32_t positions[2];
-  t->lookupBulk(keys, 2, positions);
+  EXPECT_EQ(t->lookupBulk(keys, 2, positions), 0u) << "both keys find the shared hint";
   for (int i = 0; i < 2; ++i) {
     const FlowEntry* e = t->entryAt(positions[i], keys[i]);
     ASSERT_NE(e, nullptr) << i;
@@ -116,6 +116,7 @@ TEST(FlowTableTest, HintOfAnotherDialogFallsBackToRteHash) {
     EXPECT_EQ(e->server_id, static_cast<uint32_t>(keys[i]));
     EXPECT_EQ(e, t->lookup(keys[i]));
   }
+  EXPECT_EQ(t->staleHints(), 1u) << "the first key's hint named the second's entry";
 }
 
 // An expired dialog's hint must not lead a later packet to the entry that
@@ -130,7 +131,7 @@ TEST(FlowTableTest, ExpiredDialogIsAMissEvenWhenItsPositionIsReused) {
   add(*t, 0xbbbb000000000002ull, 10000);  // without RCU the position is free again at once
   uint64_t keys[2] = {0xaaaa000000000001ull, 0xbbbb000000000002ull};
   int32_t positions[2];
-  t->lookupBulk(keys, 2, positions);
+  EXPECT_EQ(t->lookupBulk(keys, 2, positions), 1u) << "the sweep erased the expired dialog's hint";
   EXPECT_EQ(t->entryAt(positions[0], keys[0]), nullptr);
   ASSERT_NE(t->entryAt(positions[1], keys[1]), nullptr);
   EXPECT_EQ(t->entryAt(positions[1], keys[1])->key, keys[1]);

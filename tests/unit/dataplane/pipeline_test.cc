@@ -72,6 +72,23 @@ TEST_P(PipelineTest, NatRewritesDestinationAndKeepsDialogOnOneServer) {
   EXPECT_TRUE(e->flags & kFlowClosing) << "BYE shortens the affinity timeout";
 }
 
+// sipsteer_dataplane_affinity_{lookups,hint_misses}_total: a new dialog is
+// a hint miss (rte_hash answers: no such dialog); its later requests are
+// answered by the hint its insert left.
+TEST_P(PipelineTest, AffinityLookupsAndHintMissesAreCounted) {
+  start(SIPSTEER_MODE_NAT);
+  forward(request("counted-1"));
+  EXPECT_EQ(counters_->affinity[SIPSTEER_AFFINITY_LOOKUPS], 1u);
+  EXPECT_EQ(counters_->affinity[SIPSTEER_AFFINITY_HINT_MISSES], 1u) << "a new dialog has no hint";
+  forward(request("counted-1", "ACK"));
+  forward(request("counted-1", "BYE"));
+  EXPECT_EQ(counters_->affinity[SIPSTEER_AFFINITY_LOOKUPS], 3u);
+  EXPECT_EQ(counters_->affinity[SIPSTEER_AFFINITY_HINT_MISSES], 1u) << "the insert left a hint";
+  EXPECT_TRUE(send(request("")).empty()) << "no Call-ID: dropped before any lookup";
+  EXPECT_EQ(counters_->affinity[SIPSTEER_AFFINITY_LOOKUPS], 3u);
+  EXPECT_EQ(flows_->staleHints(), 0u);
+}
+
 TEST_P(PipelineTest, ManyDialogsSpreadOverAllServersAndStick) {
   start(SIPSTEER_MODE_NAT);
   std::map<std::string, int> owner;

@@ -148,4 +148,24 @@ enum sipsteer_server_counter {
 	SIPSTEER_SERVER_COUNTER_COUNT
 };
 
+/* The dataplane's affinity (flow) table (sipsteer_dataplane_affinity_*).
+ * LOOKUPS, HINT_MISSES and STALE_HINTS are counters (_total); the others are
+ * gauges. A lookup is one steered SIP message; HINT_MISSES are the lookups
+ * no flow hint answered, so rte_hash did: every new dialog, and dialogs
+ * whose hint an over-full hint bucket gave up. */
+#define SIPSTEER_AFFINITY_COUNTER_X(X)                                                                      \
+	X(LOOKUPS, "lookups", "affinity table lookups, one per steered SIP message")                    \
+	X(HINT_MISSES, "hint_misses", "lookups no flow hint answered (new dialogs, lost hints): rte_hash answered") \
+	X(STALE_HINTS, "stale_hints", "looked-up positions that held another dialog (a stale or shared hint, an entry being published): rte_hash asked again") \
+	X(ENTRIES, "entries", "dialogs pinned, as counted by the last full sweep of the table (gauge)")  \
+	X(CAPACITY, "capacity", "dialogs the table holds: affinity.max_dialogs (gauge)")               \
+	X(MEMORY_BYTES, "memory_bytes", "DPDK memory the table holds, hints included (gauge)")
+
+enum sipsteer_affinity_counter {
+#define SIPSTEER_X_ENUM(name, label, help) SIPSTEER_AFFINITY_##name,
+	SIPSTEER_AFFINITY_COUNTER_X(SIPSTEER_X_ENUM)
+#undef SIPSTEER_X_ENUM
+	SIPSTEER_AFFINITY_COUNTER_COUNT
+};
+
 #endif /* SIPSTEER_ABI_COUNTERS_H */

@@ -82,8 +82,13 @@ enum sipsteer_table_err {
  *   struct sipsteer_port_counters   ports[port_count]
  *   struct sipsteer_vip_counters    vips[vip_count]     (index = table vip index)
  *   struct sipsteer_server_counters servers[server_count]
+ *   __u64 affinity[affinity_count]                      (enum sipsteer_affinity_counter)
  * Counts are cumulative since the dataplane started; counts of a reason this
- * reader does not know are ignored (append-only lists).
+ * reader does not know are ignored (append-only lists). affinity_count was
+ * reserved0 (zero) before the affinity figures existed, so a newer reader
+ * takes such a blob as having none; a reader from before them wants the
+ * exact size and refuses a blob that has them (sipsteerd and sipsteer-dp
+ * ship together).
  */
 struct sipsteer_counters_header {
 	__u64 generation;          /* table generation in use */
@@ -93,7 +98,7 @@ struct sipsteer_counters_header {
 	__u32 port_count;          /* entries in ports[] */
 	__u32 vip_count;           /* entries in vips[] */
 	__u32 server_count;        /* entries in servers[] */
-	__u32 reserved0;           /* zero */
+	__u32 affinity_count;      /* entries in affinity[]: SIPSTEER_AFFINITY_COUNTER_COUNT of the sender */
 };
 SIPSTEER_ASSERT_SIZE(sipsteer_counters_header, 40);
 
