@@ -40,6 +40,16 @@ void renderStatus(const json& d) {
               str(d, "table_generation").c_str(), str(d, "dataplane_generation").c_str(),
               d.value("dataplane_connected", false) ? "connected" : "NOT CONNECTED",
               str(d, "last_publish_latency_ms").c_str());
+  if (d.contains("affinity") && d["affinity"].is_object()) {
+    const json& a = d["affinity"];
+    const double entries = a.value("entries", 0.0), capacity = a.value("capacity", 0.0);
+    const double lookups = a.value("lookups", 0.0), misses = a.value("hint_misses", 0.0);
+    std::printf("affinity  %.0f of %.0f dialogs (%.1f %%), %.1f MiB; "
+                "%.2f %% of %.0f lookups not answered by a flow hint (new dialogs, lost hints)\n",
+                entries, capacity, capacity > 0 ? 100.0 * entries / capacity : 0.0,
+                a.value("memory_bytes", 0.0) / (1024.0 * 1024.0), lookups > 0 ? 100.0 * misses / lookups : 0.0,
+                lookups);
+  }
   for (const auto& p : d["pools"]) {
     std::string vips;
     for (const auto& v : p["vips"]) {

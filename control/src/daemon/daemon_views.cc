@@ -96,6 +96,17 @@ json Daemon::status() const {
   j["last_publish_latency_ms"] = last_publish_latency_ ? json(toMillis(*last_publish_latency_)) : json(nullptr);
   j["xdp_mode"] = xdpModeLabel(config_.xdp.mode);
   if (xdp_) j["xdp"] = xdp_->describe();
+  // The dataplane's affinity table, as of its last counters (null before).
+  j["affinity"] = nullptr;
+  if (auto c = metrics_.dataplane().latest(); c && c->affinity[SIPSTEER_AFFINITY_CAPACITY] != 0) {
+    const auto& a = c->affinity;
+    j["affinity"] = {{"entries", a[SIPSTEER_AFFINITY_ENTRIES]},
+                     {"capacity", a[SIPSTEER_AFFINITY_CAPACITY]},
+                     {"memory_bytes", a[SIPSTEER_AFFINITY_MEMORY_BYTES]},
+                     {"lookups", a[SIPSTEER_AFFINITY_LOOKUPS]},
+                     {"hint_misses", a[SIPSTEER_AFFINITY_HINT_MISSES]},
+                     {"stale_hints", a[SIPSTEER_AFFINITY_STALE_HINTS]}};
+  }
   return j;
 }
 

@@ -64,6 +64,7 @@ class Metrics {
   void configReload(bool ok);
 
   DataplaneCollector& dataplane() { return *dataplane_; }
+  const DataplaneCollector& dataplane() const { return *dataplane_; }
   XdpCollector& xdp() { return *xdp_; }
   std::shared_ptr<prometheus::Registry> registry() { return registry_; }
 

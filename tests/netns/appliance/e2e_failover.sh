@@ -48,6 +48,10 @@ lab_log "affinity table: $lookups lookups, $misses not answered by a flow hint, 
 [ "$misses" -ge "$total" ] && [ "$misses" -le $((total + total / 20)) ] ||
   lab_fail "$misses hint misses for $total new dialogs: in-dialog messages should find their hint"
 [ "$capacity" = 65536 ] || lab_fail "affinity capacity $capacity, the lab configures 65536"
+affinity_line=$(lab_ctl status | grep '^affinity' || true)
+lab_log "sipsteerctl status: $affinity_line"
+[[ $affinity_line == *" of 65536 dialogs"*"lookups not answered by a flow hint (new dialogs, lost hints)" ]] ||
+  lab_fail "sipsteerctl status has no affinity line: '$affinity_line'"
 
 # --- 2: the weight-2 server dies mid-run ------------------------------------------------
 lab_log "phase 2: 240 calls at 30/s, server 2 killed after ~3 s"
