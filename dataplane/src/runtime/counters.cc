@@ -67,8 +67,8 @@ std::vector<uint8_t> serializeCounters(std::span<const WorkerCounters* const> wo
     }
     append(&sc, sizeof sc);
   }
-  uint64_t figures[SIPSTEER_AFFINITY_COUNTER_COUNT];
-  for (int i = 0; i < SIPSTEER_AFFINITY_COUNTER_COUNT; ++i)
+  uint64_t figures[SIPSTEER_AFFINITY_COUNTER_COUNT] = {};
+  for (int i : {SIPSTEER_AFFINITY_LOOKUPS, SIPSTEER_AFFINITY_HINT_MISSES})
     figures[i] = sum([i](const WorkerCounters& w) -> const uint64_t& { return w.affinity[i]; });
   figures[SIPSTEER_AFFINITY_STALE_HINTS] = affinity.stale_hints;
   figures[SIPSTEER_AFFINITY_ENTRIES] = affinity.entries;

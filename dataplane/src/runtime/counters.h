@@ -32,7 +32,8 @@ struct alignas(64) WorkerCounters {
   uint64_t servers[kMaxServerSlots][SIPSTEER_SERVER_COUNTER_COUNT];
   // Absorbed ICMP errors that did match a flow (drops[] counts the others).
   uint64_t icmp_validated;
-  // LOOKUPS and HINT_MISSES; the table's own figures come from AffinityFigures.
+  // Only LOOKUPS and HINT_MISSES are kept here (indexed by the ABI list);
+  // the table's own figures come from AffinityFigures.
   uint64_t affinity[SIPSTEER_AFFINITY_COUNTER_COUNT];
 };
 

@@ -9,15 +9,8 @@ if [[ $# -lt 2 ]]; then
   exit 2
 fi
 old=$1 new=$2 rounds=${3:-3} filter=${4:-.}
-for binary in "$old" "$new"; do
-  [[ -x $binary ]] || { echo "$0: $binary is not an executable" >&2; exit 2; }
-done
-for ((round = 1; round <= rounds; ++round)); do
-  for binary in "$old" "$new"; do
-    label=$([[ $binary == "$old" ]] && echo old || echo new)
-    "$binary" --benchmark_filter="$filter" 2>/dev/null |
-      sed -nE "s/^(BM_[^ ]+) .* ns_per_pkt=([0-9.]+).*/\1 $label \2/p"
-  done
-done | sort -k1,1 -k2,2r -k3,3n |
-  awk '!seen[$1 FS $2]++ { best[$1] = best[$1] sprintf("  %s %8.1f", $2, $3) }
+# Every round, sorted best first per case and build (b1 = old, b2 = new):
+# the first figure of each line is the best.
+"$(dirname "$0")/rounds_per_build.sh" "$rounds" "$filter" "$old" "$new" |
+  awk '{ best[$1] = best[$1] sprintf("  %s %8.1f", $2 == "b1" ? "old" : "new", $3) }
        END { for (c in best) printf "%-55s%s ns/pkt\n", c, best[c] }' | sort

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Runs several builds of bench_dataplane_pipeline alternately ROUNDS times
-# and prints, per case and build, every round's ns/packet sorted best first,
-# so that the spread of a noisy shared host shows next to the best figure
-# (compare_pipeline_builds.sh prints the best of two builds only).
+# and prints, per benchmark case and build, every round's ns/packet sorted
+# best first, so that the spread of a noisy shared host shows next to the
+# best figure (compare_pipeline_builds.sh keeps the best of two builds).
 #   tests/bench/dataplane/rounds_per_build.sh ROUNDS FILTER BINARY...
 # Builds are named b1, b2, ... in the order given. A binary may be a wrapper
 # script that sets an environment variable for the measurement.
@@ -21,7 +21,7 @@ for ((round = 1; round <= rounds; ++round)); do
   for binary in "$@"; do
     build=$((build + 1))
     "$binary" --benchmark_filter="$filter" 2>/dev/null |
-      sed -nE "s/^BM_SipsteerPipeline\/([^ ]+)\/min_time.* ns_per_pkt=([0-9.]+).*/\1 b$build \2/p"
+      sed -nE "s/^(BM_[^ ]+) .* ns_per_pkt=([0-9.]+).*/\1 b$build \2/p"
   done
 done | sort -k1,1 -k2,2 -k3,3n |
   awk '{ key = $1 " " $2; runs[key] = runs[key] sprintf(" %6.1f", $3) }
